@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// One Vitest run covers every package's unit tests; each package is a project so that
+// `pnpm vitest --project protocol` runs one package alone. Browser tests live in test/ and run
+// under Playwright (playwright.config.ts), not here.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'protocol', root: 'packages/protocol', include: ['src/**/*.test.ts'] } },
+      { test: { name: 'runtime', root: 'packages/runtime', include: ['src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'collector',
+          root: 'packages/collector',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      { test: { name: 'scripts', root: 'scripts', include: ['**/*.test.ts'], testTimeout: 120_000 } },
+    ],
+  },
+});
