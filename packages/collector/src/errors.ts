@@ -1,0 +1,62 @@
+/**
+ * Every error the collector can answer with. The `code` strings are stable: clients and dashboards
+ * may switch on them. The table in docs/collector.md lists each one with its HTTP status.
+ */
+export class CollectorError extends Error {
+  override readonly name: string = 'CollectorError';
+  constructor(
+    /** Stable machine-readable code, e.g. `invalid_batch`. */
+    readonly code: string,
+    /** HTTP status to answer with. */
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The JSON body every error response carries. */
+  toJSON(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** The batch failed schema validation or a semantic check (window order, timestamps, sizes). */
+export const invalidBatch = (message: string, cause?: unknown) =>
+  new CollectorError('invalid_batch', 400, message, { cause });
+/** The request (query string, params, body) is malformed for a route other than ingest. */
+export const badRequest = (message: string, cause?: unknown) =>
+  new CollectorError('bad_request', 400, message, { cause });
+/** Missing, unknown or revoked key. */
+export const unauthorized = (message = 'Send a valid key as "Authorization: Bearer <key>".') =>
+  new CollectorError('unauthorized', 401, message);
+/** A valid key whose role may not use this route. */
+export const forbidden = (message: string) => new CollectorError('forbidden', 403, message);
+/** No data for this model (in the requested range). */
+export const unknownModel = (model: string) =>
+  new CollectorError(
+    'unknown_model',
+    404,
+    `No telemetry for model "${model}". Check the name with GET /v1/models.`,
+  );
+/** Drift was asked against a reference that does not exist. */
+export const noReference = (message: string) => new CollectorError('no_reference', 404, message);
+/** Body larger than the limit, before or after decompression. */
+export const payloadTooLarge = (limit: number) =>
+  new CollectorError(
+    'payload_too_large',
+    413,
+    `The body exceeds ${limit} bytes (after decompression). Send fewer windows per batch.`,
+  );
+/** Content type is not JSON or the encoding is not identity/gzip. */
+export const unsupportedMediaType = (message: string) =>
+  new CollectorError('unsupported_media_type', 415, message);
+/** Too many requests for this key or device. */
+export const rateLimited = (retryAfterS: number) =>
+  new CollectorError('rate_limited', 429, `Too many requests; retry after ${retryAfterS} s.`);
+/** Storage is not reachable or failed; the request can be retried. */
+export const storageUnavailable = (cause: unknown) =>
+  new CollectorError('storage_unavailable', 503, 'Storage failed; retry the request later.', { cause });
+/** A route that does not exist. */
+export const notFound = (method: string, url: string) =>
+  new CollectorError('not_found', 404, `No route ${method} ${url}. See GET /openapi.json.`);

@@ -1,0 +1,81 @@
+import type { Storage } from './storage.ts';
+
+/**
+ * Schema migrations, applied in order, each once, under an advisory lock so that several
+ * collectors starting together on one PostgreSQL do not race. Never edit a shipped migration:
+ * append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE api_keys (
+     id text PRIMARY KEY,
+     hash text NOT NULL UNIQUE,
+     role text NOT NULL CHECK (role IN ('ingest', 'read', 'admin')),
+     app text,
+     origins text[] NOT NULL DEFAULT '{}',
+     label text,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     revoked_at timestamptz
+   );
+   CREATE TABLE batches (
+     batch_id text PRIMARY KEY,
+     device_id text NOT NULL,
+     key_id text,
+     windows integer NOT NULL,
+     inferences bigint NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE rollup_parts (
+     id bigserial PRIMARY KEY,
+     model text NOT NULL, version text NOT NULL, role text NOT NULL,
+     segment text NOT NULL, backend text NOT NULL, bucket integer NOT NULL,
+     inferences bigint NOT NULL, errors bigint NOT NULL,
+     profile bytea NOT NULL
+   );
+   CREATE INDEX rollup_parts_model ON rollup_parts (model, bucket);
+   CREATE TABLE rollups (
+     model text NOT NULL, version text NOT NULL, role text NOT NULL,
+     segment text NOT NULL, backend text NOT NULL, bucket integer NOT NULL,
+     resolution integer NOT NULL DEFAULT 1,
+     inferences bigint NOT NULL, errors bigint NOT NULL,
+     profile bytea NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (model, version, role, segment, backend, resolution, bucket)
+   );
+   CREATE INDEX rollups_model_bucket ON rollups (model, bucket);
+   CREATE TABLE model_devices (
+     model text NOT NULL, version text NOT NULL, day integer NOT NULL, device_id text NOT NULL,
+     PRIMARY KEY (model, version, day, device_id)
+   );
+   CREATE TABLE events (
+     id bigserial PRIMARY KEY,
+     model text NOT NULL, version text, kind text NOT NULL,
+     detail jsonb NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now()
+   );`,
+];
+
+const LOCK_ID = 7_265_001;
+
+/** Brings the schema up to date. Safe to call from several processes at once. */
+export async function migrate(storage: Storage): Promise<number> {
+  return storage.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const rows = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = rows[0]?.v ?? 0;
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      for (const statement of splitStatements(MIGRATIONS[v - 1]!)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
+    }
+    return MIGRATIONS.length;
+  });
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
