@@ -1,0 +1,108 @@
+import type * as Tf from '@tensorflow/tfjs';
+import { ModelLoadError } from '../errors.ts';
+import type { NamedTensors, TensorType } from '../tensor.ts';
+import type { Backend, BackendEnv, BackendFactory, Device, ModelArtifact } from './backend.ts';
+
+type TfModule = typeof Tf;
+let tfPromise: Promise<TfModule> | undefined;
+
+async function loadTf(device: Device, env: BackendEnv): Promise<TfModule> {
+  tfPromise ??= import('@tensorflow/tfjs');
+  const tf = await tfPromise;
+  if (device === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const paths = env.wasmPaths.tfjs;
+    if (paths) wasm.setWasmPaths(paths as string);
+    wasm.setThreadsCount(env.threads);
+  } else if (device === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  return tf;
+}
+
+const stripPort = (name: string): string => name.replace(/:\d+$/, '');
+
+class TfjsBackend implements Backend {
+  readonly format = 'tfjs';
+  constructor(
+    private readonly tf: TfModule,
+    private readonly model: Tf.LayersModel | Tf.GraphModel,
+    readonly device: Device,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+  ) {}
+
+  async run(inputs: NamedTensors): Promise<NamedTensors> {
+    const { tf } = this;
+    const given = Object.entries(inputs);
+    const ordered = this.inputNames.map(
+      (name, i) => inputs[name] ?? (given.length === 1 ? given[0]?.[1] : given[i]?.[1]),
+    );
+    const tensors = ordered.map((t, i) => {
+      if (!t) throw new ModelLoadError(`Missing input "${this.inputNames[i]}".`);
+      const dtype = t.type === 'int64' ? 'int32' : t.type === 'uint8' ? 'int32' : (t.type ?? 'float32');
+      const data = t.data instanceof BigInt64Array ? Int32Array.from(t.data, Number) : t.data;
+      return tf.tensor(data as Float32Array, [...t.dims], dtype as Tf.DataType);
+    });
+    try {
+      const result = this.model.predict(tensors.length === 1 ? tensors[0]! : tensors) as
+        | Tf.Tensor
+        | Tf.Tensor[];
+      const list = Array.isArray(result) ? result : [result];
+      const out: NamedTensors = {};
+      for (const [i, t] of list.entries()) {
+        const data = await t.data();
+        const type: TensorType = t.dtype === 'int32' ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
+        out[this.outputNames[i] ?? `output_${i}`] = { data: data as Float32Array, dims: [...t.shape], type };
+        t.dispose();
+      }
+      return out;
+    } finally {
+      for (const t of tensors) t.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.model.dispose();
+  }
+}
+
+/** TensorFlow.js layers or graph models: WebGPU, then WebGL, then WASM, then plain JS. */
+export const tfjsBackendFactory: BackendFactory = {
+  format: 'tfjs',
+  devices: ['webgpu', 'webgl', 'wasm', 'cpu'],
+  async create(model: ModelArtifact, device: Device, env: BackendEnv): Promise<Backend> {
+    if (model.format !== 'tfjs') throw new ModelLoadError('The TF.js backend needs a model.json model.');
+    const tf = await loadTf(device, env);
+    if (!(await tf.setBackend(device)))
+      throw new ModelLoadError(`TF.js could not initialise its ${device} backend.`);
+    await tf.ready();
+    const { modelJson, weights } = model;
+    const artifacts: Tf.io.ModelArtifacts = {
+      modelTopology: modelJson.modelTopology as Tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as Tf.io.WeightsManifestEntry[],
+      weightData: weights,
+      ...(modelJson.format ? { format: modelJson.format } : {}),
+      ...(modelJson.signature ? { signature: modelJson.signature as object } : {}),
+      ...(modelJson.userDefinedMetadata
+        ? {
+            userDefinedMetadata: modelJson.userDefinedMetadata as Tf.io.ModelArtifacts['userDefinedMetadata'],
+          }
+        : {}),
+      ...(modelJson.modelInitializer ? { modelInitializer: modelJson.modelInitializer as object } : {}),
+    };
+    const handler: Tf.io.IOHandler = { load: async () => artifacts };
+    if (modelJson.format === 'graph-model') {
+      const graph = await tf.loadGraphModel(handler);
+      return new TfjsBackend(
+        tf,
+        graph,
+        device,
+        graph.inputs.map((i) => stripPort(i.name)),
+        graph.outputs.map((o) => stripPort(o.name)),
+      );
+    }
+    const layers = await tf.loadLayersModel(handler);
+    return new TfjsBackend(tf, layers, device, layers.inputNames, layers.outputNames);
+  },
+};

@@ -1,0 +1,19 @@
+export type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
+export type { Fallback } from './backends/resolve-backend.ts';
+export {
+  DisposedError,
+  DriftlineError,
+  InferenceError,
+  InvalidOptionsError,
+  InvalidTensorError,
+  ModelFetchError,
+  ModelIntegrityError,
+  ModelLoadError,
+  NoBackendError,
+  UnknownRunError,
+  WorkerCrashedError,
+} from './errors.ts';
+export type { FeaturesFn, ModelOptions, RuntimeOptions } from './options.ts';
+export { createRuntime, type RunOptions, Runtime, type RuntimeEvents, type RuntimeInfo } from './runtime.ts';
+export type { NamedTensors, Tensor, TensorData, TensorType } from './tensor.ts';
+export type { Feedback } from './worker/messages.ts';

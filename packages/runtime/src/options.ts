@@ -1,0 +1,95 @@
+import type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
+import { InvalidOptionsError } from './errors.ts';
+import type { NamedTensors } from './tensor.ts';
+
+/** Where the model comes from. */
+export interface ModelOptions {
+  /** URL of the `.onnx` file or of the TF.js `model.json`. */
+  url: string;
+  format: ModelFormat;
+  /** Hex SHA-256 the bytes must have; a mismatch is refused with `MODEL_INTEGRITY`. */
+  sha256?: string;
+  /** Model name for telemetry; default: the folder before the version in the URL (`digits`). */
+  name?: string;
+  /** Model version for telemetry; default: a semver folder in the URL, else the SHA-256 prefix. */
+  version?: string;
+}
+
+/** App-defined summaries of one run: numbers become numeric sketches, strings categorical ones. */
+export type FeaturesFn = (inputs: NamedTensors, outputs: NamedTensors) => Record<string, number | string>;
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  model: ModelOptions;
+  /** Collector base URL, e.g. `http://localhost:8787`. Without it (and `appKey`) nothing is sent. */
+  collector?: string;
+  /** Ingest key sent as `Authorization: Bearer …`. */
+  appKey?: string;
+  /** Devices in preference order, e.g. `['webgpu', 'wasm']`. Default: the best available. */
+  backends?: Device[];
+  /** App-defined summaries, computed on the page after `run` resolved. */
+  features?: FeaturesFn;
+  /** When a window closes: after `seconds` (default 60) or `maxInferences` runs (default 5000). */
+  window?: { seconds?: number; maxInferences?: number };
+  /** Keep summaries at all. Default: true when `collector` is set. */
+  telemetry?: boolean;
+  /** WASM threads when the page is cross-origin isolated. Default: half the cores, at most 4. */
+  threads?: number;
+  /** Where the ORT / TF.js wasm files are served from. Default: the files as Vite serves them. */
+  wasmPaths?: WasmPaths;
+  /** Keep model bytes in Cache Storage (default true). */
+  cache?: boolean;
+  /** Outbox bounds: bytes (default 1 MiB) and age of a window (default 7 days). */
+  outbox?: { maxBytes?: number; maxAgeMs?: number };
+  /** Retry backoff after network errors, 5xx and 429: first delay and cap, in ms. */
+  retry?: { baseMs?: number; maxMs?: number };
+  /** Recent tagged runs kept for `feedback` (default 1000). */
+  maxTrackedRuns?: number;
+  /** A run's summary reaches IndexedDB at most this long after it resolved (default 200 ms). */
+  checkpointMs?: number;
+  /** Builds the worker; for bundlers other than Vite. Default: `new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' })`. */
+  createWorker?: () => Worker;
+}
+
+/** Name and version of a model from its URL: `/models/digits/1.0.0/model.onnx` gives `digits`, `1.0.0`. */
+export function nameAndVersion(url: string): { name: string; version?: string } {
+  const parts = new URL(url, 'http://x/').pathname.split('/').filter(Boolean);
+  const at = parts.findIndex((p) => /^v?\d+\.\d+(\.\d+)?([-+].*)?$/.test(p));
+  if (at > 0) return { name: parts[at - 1]!, version: parts[at]! };
+  const file = parts.at(-1) ?? 'model';
+  return { name: file === 'model.json' ? (parts.at(-2) ?? 'model') : file.replace(/\.[^.]+$/, '') };
+}
+
+/** Checks the options a user can get wrong, with messages that say what to do. */
+export function checkOptions(options: RuntimeOptions): void {
+  if (!options || typeof options !== 'object')
+    throw new InvalidOptionsError('createRuntime needs an options object.');
+  const { model } = options;
+  if (!model || typeof model.url !== 'string' || !model.url) {
+    throw new InvalidOptionsError(
+      "model.url is required, e.g. { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' }.",
+    );
+  }
+  if (model.format !== 'onnx' && model.format !== 'tfjs') {
+    throw new InvalidOptionsError(
+      `model.format must be 'onnx' or 'tfjs', not ${JSON.stringify(model.format)}.`,
+    );
+  }
+  if (model.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(model.sha256)) {
+    throw new InvalidOptionsError('model.sha256 must be 64 hex characters (the SHA-256 of the model file).');
+  }
+  const devices = ['webgpu', 'webgl', 'wasm', 'cpu'];
+  for (const b of options.backends ?? []) {
+    if (!devices.includes(b))
+      throw new InvalidOptionsError(`Unknown backend "${b}"; use one of ${devices.join(', ')}.`);
+  }
+  if (Boolean(options.collector) !== Boolean(options.appKey)) {
+    throw new InvalidOptionsError('Give both collector and appKey to send telemetry, or neither.');
+  }
+  const w = options.window;
+  if (w?.seconds !== undefined && !(w.seconds > 0))
+    throw new InvalidOptionsError('window.seconds must be > 0.');
+  if (w?.maxInferences !== undefined && !(w.maxInferences >= 1)) {
+    throw new InvalidOptionsError('window.maxInferences must be >= 1.');
+  }
+}

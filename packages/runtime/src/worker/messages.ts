@@ -1,0 +1,77 @@
+import type { Device, ModelFormat, WasmPaths } from '../backends/backend.ts';
+import type { Fallback } from '../backends/resolve-backend.ts';
+import type { SerializedError } from '../errors.ts';
+import type { NamedTensors } from '../tensor.ts';
+
+/** What the page tells a fresh worker. */
+export interface WorkerInit {
+  model: { url: string; format: ModelFormat; sha256?: string; name: string; version?: string };
+  backends?: Device[];
+  threads?: number;
+  wasmPaths: WasmPaths;
+  cache: boolean;
+  telemetry?: TelemetryInit;
+}
+
+/** Telemetry settings; absent when telemetry is off. */
+export interface TelemetryInit {
+  /** Owner of the windows this worker writes; its Web Lock is held by the page while it lives. */
+  ownerId: string;
+  windowSeconds: number;
+  maxInferences: number;
+  /** Most recent tagged runs kept for `feedback`. */
+  maxTrackedRuns: number;
+  /** How long after a run its summary is written to IndexedDB at the latest. */
+  checkpointMs: number;
+  segmentHint: { browser: string; os: string };
+}
+
+/** The model and backend a worker settled on. */
+export interface WorkerInfo {
+  model: { name: string; version: string; format: ModelFormat; url: string; sha256: string; bytes: number };
+  modelSource: 'network' | 'cache';
+  backend: Device;
+  fallbacks: Fallback[];
+  threads: number;
+  threadsReason: string;
+  inputNames: string[];
+  outputNames: string[];
+  segment: string;
+  loadMs: number;
+}
+
+/** What the page learned about earlier runs, sent along with later calls. */
+export interface RunRecord {
+  /** End-to-end latency seen by the page, in ms. */
+  totalMs: number;
+  /** Values from the app's `features` callback. */
+  features?: Record<string, number | string>;
+}
+
+/** Per-call options sent with `run`. */
+export interface RunMeta {
+  id?: string;
+  records?: RunRecord[];
+}
+
+/** Feedback on a tagged run. */
+export interface Feedback {
+  label?: number | string;
+  accepted?: boolean;
+}
+
+/** Every worker answer: a value, or an error that crosses as plain data. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+/** The worker's API, as comlink exposes it. */
+export interface WorkerApi {
+  init(init: WorkerInit): Promise<Result<WorkerInfo>>;
+  run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>>;
+  record(records: RunRecord[]): Promise<void>;
+  feedback(id: string, feedback: Feedback): Promise<Result<void>>;
+  /** Closes the current window (if it saw anything) and writes it to the outbox. */
+  closeWindow(): Promise<void>;
+  /** Writes the open window to the outbox now, so a reload loses nothing. */
+  checkpoint(): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import * as Comlink from 'comlink';
+import { type DriftlineError, deserializeError, WorkerCrashedError } from '../errors.ts';
+import type { Result, WorkerApi, WorkerInfo, WorkerInit } from './messages.ts';
+
+/** Message the worker entry treats as a request to crash; used by the end-to-end tests. */
+export const CRASH_FOR_TEST = 'driftline:crash-for-test';
+
+/**
+ * One worker generation seen from the page: spawns it, initialises it, and turns an uncaught error
+ * in it into a {@link WorkerCrashedError} for every pending call. Once crashed it stays dead; the
+ * runtime makes a new one for the next call.
+ */
+export class WorkerClient {
+  readonly api: Comlink.Remote<WorkerApi>;
+  private crashed: DriftlineError | undefined;
+  private readonly rejecters = new Set<(error: DriftlineError) => void>();
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly onCrash: (error: DriftlineError) => void,
+  ) {
+    this.api = Comlink.wrap<WorkerApi>(worker);
+    const crash = (event: Event) => {
+      const detail = event instanceof ErrorEvent ? event.message : 'the worker could not read a message';
+      this.kill(
+        new WorkerCrashedError(`The model worker crashed (${detail}); the next call starts a new worker.`),
+      );
+    };
+    worker.addEventListener('error', crash);
+    worker.addEventListener('messageerror', crash);
+  }
+
+  get alive(): boolean {
+    return !this.crashed;
+  }
+
+  /** Initialises the worker; throws the typed error when the model cannot load. */
+  async init(init: WorkerInit): Promise<WorkerInfo> {
+    return this.unwrap(this.api.init(init));
+  }
+
+  /** Awaits a worker answer; rejects at once when the worker crashes meanwhile. */
+  call<T>(answer: Promise<T>): Promise<T> {
+    if (this.crashed) return Promise.reject(this.crashed);
+    return new Promise<T>((resolve, reject) => {
+      this.rejecters.add(reject);
+      answer.then(
+        (value) => {
+          this.rejecters.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.rejecters.delete(reject);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Like {@link call} for answers in the `Result` shape: unwraps the value or throws the typed error. */
+  async unwrap<T>(answer: Promise<Result<T>>): Promise<T> {
+    const result = await this.call(answer);
+    if (!result.ok) throw deserializeError(result.error);
+    return result.value;
+  }
+
+  /** Asks the worker to throw an uncaught error (tests only). */
+  crashForTest(): void {
+    this.worker.postMessage(CRASH_FOR_TEST);
+  }
+
+  kill(error: DriftlineError): void {
+    if (this.crashed) return;
+    this.crashed = error;
+    this.worker.terminate();
+    for (const reject of this.rejecters) reject(error);
+    this.rejecters.clear();
+    this.onCrash(error);
+  }
+
+  /** Ends the worker without counting it as a crash. */
+  terminate(): void {
+    this.crashed ??= new WorkerCrashedError('The worker was terminated.');
+    this.worker.terminate();
+    this.api[Comlink.releaseProxy]();
+  }
+}

@@ -1,0 +1,162 @@
+import * as Comlink from 'comlink';
+import type { Backend, BackendFactory } from '../backends/backend.ts';
+import { chooseThreads, probeCapabilities } from '../backends/capabilities.ts';
+import { defaultWasmPaths } from '../backends/default-wasm-paths.ts';
+import { resolveBackend } from '../backends/resolve-backend.ts';
+import { DisposedError, InvalidOptionsError, ModelLoadError, serializeError } from '../errors.ts';
+import { coarseSegment } from '../identity/segment.ts';
+import { ModelStore } from '../store/model-store.ts';
+import { checkTensor, type NamedTensors, transferables } from '../tensor.ts';
+import type { Feedback, Result, RunMeta, RunRecord, WorkerApi, WorkerInfo, WorkerInit } from './messages.ts';
+
+/** What the worker tells telemetry; every call happens after the outputs were posted back. */
+export interface RunObserver {
+  onRun(inputs: NamedTensors, outputs: NamedTensors, runMs: number, id: string | undefined): void;
+  onError(runMs: number): void;
+  onRecords(records: RunRecord[]): void;
+  feedback(id: string, feedback: Feedback): void;
+  closeWindow(): Promise<void>;
+  checkpoint(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Creates telemetry once the model and backend are known. */
+export type ObserverFactory = (init: WorkerInit, info: WorkerInfo) => Promise<RunObserver>;
+
+const factories: Record<string, () => Promise<BackendFactory>> = {
+  onnx: async () => (await import('../backends/onnx-backend.ts')).onnxBackendFactory,
+  tfjs: async () => (await import('../backends/tfjs-backend.ts')).tfjsBackendFactory,
+};
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = (error: unknown, code?: string): Result<never> => ({
+  ok: false,
+  error: serializeError(error, code),
+});
+
+/** The worker side: one model, one backend, a queue of runs, and the telemetry observer. */
+export class WorkerRuntime implements WorkerApi {
+  private backend: Backend | undefined;
+  private observer: RunObserver | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(private readonly createObserver?: ObserverFactory) {}
+
+  async init(init: WorkerInit): Promise<Result<WorkerInfo>> {
+    try {
+      const started = performance.now();
+      const load = factories[init.model.format];
+      if (!load)
+        throw new InvalidOptionsError(`model.format must be "onnx" or "tfjs", not "${init.model.format}".`);
+      const capabilities = await probeCapabilities();
+      const { threads, reason } = chooseThreads(capabilities, init.threads);
+      const stored = await new ModelStore(init.cache).load(init.model);
+      const factory = await load();
+      const env = { capabilities, threads, wasmPaths: { ...defaultWasmPaths, ...init.wasmPaths } };
+      const { backend, fallbacks } = await resolveBackend(factory, stored.artifact, env, init.backends);
+      this.backend = backend;
+      const info: WorkerInfo = {
+        model: {
+          name: init.model.name,
+          version: init.model.version ?? stored.sha256.slice(0, 12),
+          format: init.model.format,
+          url: init.model.url,
+          sha256: stored.sha256,
+          bytes: stored.bytes,
+        },
+        modelSource: stored.source,
+        backend: backend.device,
+        fallbacks,
+        threads: backend.device === 'wasm' ? threads : 1,
+        threadsReason: backend.device === 'wasm' ? reason : `${backend.device} does not use WASM threads`,
+        inputNames: [...backend.inputNames],
+        outputNames: [...backend.outputNames],
+        segment: coarseSegment({
+          ...(init.telemetry?.segmentHint ?? { browser: 'unknown', os: 'unknown' }),
+          backend: backend.device,
+          cores: capabilities.hardwareConcurrency,
+          gpuVendor: capabilities.webgpu.vendor,
+        }),
+        loadMs: performance.now() - started,
+      };
+      if (init.telemetry && this.createObserver) {
+        this.observer = await this.createObserver(init, info);
+      }
+      return ok(info);
+    } catch (error) {
+      return fail(error, 'MODEL_LOAD');
+    }
+  }
+
+  run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
+    if (meta.records?.length) this.observer?.onRecords(meta.records);
+    const next = this.queue.then(() => this.runNow(inputs, meta));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
+    if (this.disposed) return fail(new DisposedError('The runtime was disposed; create a new one.'));
+    const backend = this.backend;
+    if (!backend) return fail(new ModelLoadError('The model is not loaded.'), 'MODEL_LOAD');
+    let checked: NamedTensors;
+    try {
+      checked = {};
+      for (const [name, t] of Object.entries(inputs)) checked[name] = checkTensor(name, t);
+    } catch (error) {
+      return fail(error);
+    }
+    const started = performance.now();
+    let outputs: NamedTensors;
+    try {
+      outputs = await backend.run(checked);
+    } catch (error) {
+      const ms = performance.now() - started;
+      const observer = this.observer;
+      if (observer) setTimeout(() => observer.onError(ms), 0);
+      return fail(error, 'INFERENCE_FAILED');
+    }
+    const runMs = performance.now() - started;
+    const observer = this.observer;
+    if (observer) {
+      // Summaries run in a later task, after comlink has posted the outputs back.
+      setTimeout(() => observer.onRun(checked, outputs, runMs, meta.id), 0);
+      return ok(outputs);
+    }
+    return Comlink.transfer(ok(outputs), transferables(outputs));
+  }
+
+  async record(records: RunRecord[]): Promise<void> {
+    this.observer?.onRecords(records);
+  }
+
+  async feedback(id: string, feedback: Feedback): Promise<Result<void>> {
+    try {
+      this.observer?.feedback(id, feedback);
+      return ok(undefined);
+    } catch (error) {
+      return fail(error, 'UNKNOWN_RUN');
+    }
+  }
+
+  async closeWindow(): Promise<void> {
+    await this.queue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.observer?.closeWindow();
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.queue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.observer?.checkpoint();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.queue;
+    await this.observer?.dispose();
+    await this.backend?.dispose();
+    this.backend = undefined;
+  }
+}

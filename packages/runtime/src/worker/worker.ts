@@ -1,0 +1,13 @@
+import * as Comlink from 'comlink';
+import { CRASH_FOR_TEST } from './worker-client.ts';
+import { WorkerRuntime } from './worker-runtime.ts';
+
+// The module worker's entry: one WorkerRuntime per worker, reached from the page through comlink.
+self.addEventListener('message', (event: MessageEvent) => {
+  if (event.data === CRASH_FOR_TEST) {
+    setTimeout(() => {
+      throw new Error('crash requested by a test');
+    }, 0);
+  }
+});
+Comlink.expose(new WorkerRuntime());
