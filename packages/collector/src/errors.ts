@@ -4,6 +4,8 @@
  */
 export class CollectorError extends Error {
   override readonly name: string = 'CollectorError';
+  /** Seconds to wait before retrying (sent as Retry-After), for `rate_limited`. */
+  retryAfterS?: number;
   constructor(
     /** Stable machine-readable code, e.g. `invalid_batch`. */
     readonly code: string,
@@ -52,8 +54,11 @@ export const payloadTooLarge = (limit: number) =>
 export const unsupportedMediaType = (message: string) =>
   new CollectorError('unsupported_media_type', 415, message);
 /** Too many requests for this key or device. */
-export const rateLimited = (retryAfterS: number) =>
-  new CollectorError('rate_limited', 429, `Too many requests; retry after ${retryAfterS} s.`);
+export const rateLimited = (retryAfterS: number) => {
+  const e = new CollectorError('rate_limited', 429, `Too many requests; retry after ${retryAfterS} s.`);
+  e.retryAfterS = retryAfterS;
+  return e;
+};
 /** Storage is not reachable or failed; the request can be retried. */
 export const storageUnavailable = (cause: unknown) =>
   new CollectorError('storage_unavailable', 503, 'Storage failed; retry the request later.', { cause });

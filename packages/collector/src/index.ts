@@ -1,0 +1,18 @@
+export type { KeyCache, Principal } from './auth/key-cache.ts';
+export {
+  type CreateKeyOptions,
+  createKey,
+  hashKey,
+  KEY_ROLES,
+  type KeyInfo,
+  type KeyRole,
+  listKeys,
+  revokeKey,
+} from './auth/keys.ts';
+export { CollectorError } from './errors.ts';
+export { createApp } from './server/create-app.ts';
+export { type CollectorOptions, DEV_KEYS } from './server/options.ts';
+export { type Collector, startCollector } from './server/start-collector.ts';
+export { migrate } from './storage/migrations.ts';
+export { openStorage, type StorageOptions } from './storage/open-storage.ts';
+export type { Sql, Storage } from './storage/storage.ts';

@@ -1,0 +1,108 @@
+import type { Profile } from '@driftline/protocol';
+import * as protocol from '@driftline/protocol';
+import { badRequest, noReference, unknownModel } from '../errors.ts';
+import type { Sql } from '../storage/storage.ts';
+import { mergeAll } from './merge-rows.ts';
+import { rangeBuckets, readRollups } from './read-rollups.ts';
+
+// compareProfiles is in the agreed protocol API (docs/architecture.md) but lands after the rest.
+function compare(ref: Profile, cur: Profile): unknown {
+  const fn = (protocol as Record<string, unknown>).compareProfiles as
+    | ((a: Profile, b: Profile) => unknown)
+    | undefined;
+  if (!fn) throw new Error('@driftline/protocol does not export compareProfiles yet');
+  return fn(ref, cur);
+}
+
+/** Where the drift reference comes from. */
+export type ReferenceSpec =
+  | { kind: 'registry' }
+  | { kind: 'baseline' }
+  | { kind: 'version'; version: string };
+
+/** Parses `reference=registry|baseline|version:X`. */
+export function parseReference(s: string | undefined): ReferenceSpec {
+  if (s === undefined || s === 'baseline') return { kind: 'baseline' };
+  if (s === 'registry') return { kind: 'registry' };
+  if (s.startsWith('version:') && s.length > 'version:'.length)
+    return { kind: 'version', version: s.slice(8) };
+  throw badRequest(`reference must be registry, baseline or version:<version>, not "${s}".`);
+}
+
+/** Finds the latest version of a model that has primary telemetry. */
+async function latestVersion(sql: Sql, model: string): Promise<string> {
+  const rows = await sql.query<{ version: string }>(
+    `SELECT version FROM (SELECT version, bucket FROM rollups WHERE model = $1
+       UNION ALL SELECT version, bucket FROM rollup_parts WHERE model = $1) t
+     GROUP BY version ORDER BY max(bucket) DESC, version DESC LIMIT 1`,
+    [model],
+  );
+  if (!rows[0]) throw unknownModel(model);
+  return rows[0].version;
+}
+
+/**
+ * The production baseline of a version: the merged profile of its earliest minute buckets until
+ * they hold at least `n` inferences.
+ */
+async function baseline(sql: Sql, model: string, version: string, n: number) {
+  const rows = await readRollups(sql, { model, version, role: 'primary' });
+  const taken = [];
+  let count = 0;
+  for (const r of rows) {
+    if (count >= n) break;
+    taken.push(r);
+    count += Number(r.inferences);
+  }
+  if (taken.length === 0)
+    throw noReference(`Version ${version} of ${model} has no production telemetry yet.`);
+  const last = taken[taken.length - 1]!.bucket;
+  return { profile: mergeAll(taken), inferences: count, to: last * 60_000 + 59_999 };
+}
+
+/**
+ * Drift of a version's window against a reference: per feature the statistics and status from
+ * @driftline/protocol, the reference used, and the counts on both sides.
+ */
+export async function modelDrift(
+  sql: Sql,
+  model: string,
+  q: { version?: string; from?: number; to?: number; reference?: string },
+  baselineInferences: number,
+) {
+  const ref = parseReference(q.reference);
+  const version = q.version ?? (await latestVersion(sql, model));
+  const range = rangeBuckets(q.from, q.to);
+  const rows = await readRollups(sql, { model, version, role: 'primary', ...range });
+  if (rows.length === 0) throw unknownModel(model);
+  const current = mergeAll(rows);
+  let reference: Profile;
+  let refInfo: Record<string, unknown>;
+  if (ref.kind === 'registry') {
+    throw noReference(
+      `No reference profile was uploaded with ${model}@${version}; use reference=baseline or reference=version:<v>.`,
+    );
+  } else if (ref.kind === 'baseline') {
+    const b = await baseline(sql, model, version, baselineInferences);
+    reference = b.profile;
+    refInfo = { kind: 'baseline', version, inferences: b.inferences, to: b.to };
+  } else {
+    const refRows = await readRollups(sql, { model, version: ref.version, role: 'primary', ...range });
+    if (refRows.length === 0) {
+      throw noReference(`Version ${ref.version} of ${model} has no production telemetry in this range.`);
+    }
+    reference = mergeAll(refRows);
+    refInfo = { kind: 'version', version: ref.version, inferences: reference.inferences };
+  }
+  return {
+    model,
+    version,
+    reference: refInfo,
+    window: {
+      from: range.fromBucket * 60_000,
+      to: range.toBucket * 60_000 + 59_999,
+      inferences: current.inferences,
+    },
+    features: compare(reference, current),
+  };
+}

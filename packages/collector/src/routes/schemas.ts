@@ -1,0 +1,18 @@
+/** JSON schema of every error body. */
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;
+
+/** `from`/`to` (ms since epoch) of analyst queries. */
+export const rangeQuery = {
+  from: { type: 'integer', minimum: 0, description: 'Range start, ms since epoch (default: 24 h ago)' },
+  to: { type: 'integer', minimum: 0, description: 'Range end, ms since epoch (default: now)' },
+} as const;

@@ -1,0 +1,101 @@
+import { createGunzip } from 'node:zlib';
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import { listKeys } from '../auth/keys.ts';
+import { forbidden, rateLimited, unsupportedMediaType } from '../errors.ts';
+import { prepareBatch } from '../ingest/prepare-batch.ts';
+import { storeBatch } from '../ingest/store-batch.ts';
+import type { CollectorContext } from '../server/context.ts';
+import { errorSchema } from './schemas.ts';
+
+/** Origins allowed for browser ingest: the configured list plus every active ingest key's origins. */
+function originAllowlist(ctx: CollectorContext) {
+  let cached: { at: number; origins: Set<string> } | null = null;
+  return async (origin: string): Promise<boolean> => {
+    if (ctx.corsOrigins.includes('*') || ctx.corsOrigins.includes(origin)) return true;
+    if (!cached || Date.now() - cached.at > 5_000) {
+      const keys = await listKeys(ctx.storage);
+      const origins = new Set(
+        keys.filter((k) => !k.revokedAt && k.role === 'ingest').flatMap((k) => k.origins),
+      );
+      cached = { at: Date.now(), origins };
+    }
+    return cached.origins.has(origin);
+  };
+}
+
+/** `POST /v1/telemetry`: validate, store once, count. CORS applies to this scope only. */
+export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  const allowed = originAllowlist(ctx);
+  await app.register(cors, {
+    origin: (origin, cb) => {
+      if (!origin) return cb(null, false);
+      allowed(origin).then(
+        (ok) => cb(null, ok),
+        (err: Error) => cb(err, false),
+      );
+    },
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type', 'content-encoding'],
+    maxAge: 600,
+  });
+
+  app.post(
+    '/v1/telemetry',
+    {
+      config: { roles: ['ingest'] },
+      bodyLimit: ctx.bodyLimit,
+      schema: {
+        summary: 'Ingest one telemetry batch (JSON, optionally Content-Encoding: gzip)',
+        tags: ['ingest'],
+        body: { type: 'object', description: 'TelemetryBatch (validated by @driftline/protocol)' },
+        response: {
+          200: {
+            type: 'object',
+            properties: { accepted: { type: 'boolean' }, duplicate: { type: 'boolean' } },
+            required: ['accepted', 'duplicate'],
+          },
+          '4xx': errorSchema,
+        },
+      },
+      // The wire schema is enforced by parseTelemetryBatch, not by ajv.
+      validatorCompiler: () => () => true,
+      preParsing: async (req, _reply, payload) => {
+        const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+        if (enc === 'identity') return payload;
+        if (enc !== 'gzip') throw unsupportedMediaType('Content-Encoding must be gzip or identity.');
+        const gunzip = createGunzip();
+        payload.on('error', (err) => gunzip.destroy(err));
+        // Fastify counts the bytes of the stream returned here against bodyLimit: the decompressed size.
+        return payload.pipe(gunzip);
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      const origin = req.headers.origin;
+      if (
+        origin &&
+        principal.role === 'ingest' &&
+        principal.origins.length > 0 &&
+        !principal.origins.includes(origin)
+      ) {
+        throw forbidden(`Origin ${origin} is not on this ingest key's allowlist.`);
+      }
+      const keyWait = ctx.keyLimiter.take(principal.id);
+      if (keyWait > 0) throw rateLimited(keyWait);
+      const { prepared } = prepareBatch(req.body, principal.id, Date.now(), ctx.batchLimits);
+      const deviceWait = ctx.deviceLimiter.take(prepared.deviceId);
+      if (deviceWait > 0) throw rateLimited(deviceWait);
+      const end = ctx.metrics.dbSeconds.startTimer({ op: 'store_batch' });
+      const { duplicate } = await storeBatch(ctx.storage, prepared);
+      end();
+      if (duplicate) ctx.metrics.ingestBatches.inc({ result: 'duplicate' });
+      else {
+        ctx.metrics.ingestBatches.inc({ result: 'stored' });
+        ctx.metrics.ingestWindows.inc(prepared.windows);
+        ctx.metrics.ingestInferences.inc(prepared.inferences);
+      }
+      return { accepted: true, duplicate };
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { authenticate } from '../auth/authenticate.ts';
+import { KeyCache } from '../auth/key-cache.ts';
+import { notFound } from '../errors.ts';
+import { DEFAULT_BATCH_LIMITS } from '../ingest/prepare-batch.ts';
+import { RateLimiter } from '../ingest/rate-limiter.ts';
+import { type CollectorMetrics, createMetrics } from '../metrics.ts';
+import { analystRoutes } from '../routes/analyst-routes.ts';
+import { healthRoutes } from '../routes/health-routes.ts';
+import { telemetryRoutes } from '../routes/telemetry-route.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { CollectorContext } from './context.ts';
+import { errorHandler } from './error-handler.ts';
+import { OpenApiCollector } from './openapi.ts';
+import { type CollectorOptions, DEFAULT_RATE_LIMIT } from './options.ts';
+
+/**
+ * Builds the collector's Fastify app on an open storage, without listening: tests use
+ * `app.inject`, startCollector adds listen, compaction and shutdown.
+ */
+export async function createApp(
+  storage: Storage,
+  opts: CollectorOptions = {},
+  metrics: CollectorMetrics = createMetrics(),
+): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
+  const bodyLimit = opts.bodyLimit ?? 256 * 1024;
+  const app = Fastify({
+    logger: { level: opts.logLevel ?? 'info' },
+    bodyLimit,
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  });
+  const rate = { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit };
+  const ctx: CollectorContext = {
+    storage,
+    metrics,
+    keys: new KeyCache(storage),
+    keyLimiter: new RateLimiter(rate.perKeyPerS, rate.perKeyBurst),
+    deviceLimiter: new RateLimiter(rate.perDevicePerS, rate.perDeviceBurst),
+    batchLimits: { ...DEFAULT_BATCH_LIMITS, ...opts.batchLimits },
+    bodyLimit,
+    corsOrigins: opts.corsOrigins ?? [],
+    baselineInferences: opts.baselineInferences ?? 1_000,
+    log: app.log,
+    ready: true,
+  };
+  const openapi = new OpenApiCollector();
+  app.addHook('onRoute', openapi.onRoute);
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', authenticate(ctx.keys));
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: req.method, route, status: reply.statusCode });
+    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(errorHandler(metrics, bodyLimit));
+  app.setNotFoundHandler((req, reply) => {
+    const e = notFound(req.method, req.url.split('?')[0] ?? '');
+    metrics.rejects.inc({ code: e.code });
+    void reply.status(404).send(e.toJSON());
+  });
+  await app.register(async (scope) => telemetryRoutes(scope, ctx));
+  await app.register(async (scope) => analystRoutes(scope, ctx));
+  await app.register(async (scope) => healthRoutes(scope, ctx, openapi));
+  await app.ready();
+  return { app, ctx };
+}

@@ -1,0 +1,51 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CollectorError, invalidBatch, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+import type { CollectorMetrics } from '../metrics.ts';
+
+const ZLIB_CODES = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'Z_NEED_DICT']);
+
+/** Maps anything thrown in a request to a CollectorError. */
+export function toCollectorError(err: FastifyError, req: FastifyRequest, bodyLimit: number): CollectorError {
+  if (err instanceof CollectorError) return err;
+  const ingest = req.routeOptions.url === '/v1/telemetry';
+  const code = err.code ?? '';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return payloadTooLarge(bodyLimit);
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return unsupportedMediaType(
+      `Content-Type "${req.headers['content-type'] ?? ''}" is not accepted; send application/json.`,
+    );
+  }
+  if (
+    ZLIB_CODES.has(code) ||
+    code === 'ERR_ZLIB' ||
+    (ingest && /unexpected end of file|incorrect header/i.test(err.message))
+  ) {
+    return invalidBatch('The gzip body is truncated or malformed; send complete gzip or plain JSON.', err);
+  }
+  if (code === 'FST_ERR_CTP_UNSUPPORTED_ENCODING') {
+    return unsupportedMediaType('Content-Encoding must be gzip or identity.');
+  }
+  if (err.validation) return new CollectorError('bad_request', 400, err.message, { cause: err });
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return ingest
+      ? invalidBatch(`The body is not valid JSON: ${err.message}`, err)
+      : new CollectorError('bad_request', 400, err.message, { cause: err });
+  }
+  return new CollectorError('internal_error', 500, 'The collector failed; this is a bug, see its log.', {
+    cause: err,
+  });
+}
+
+/** Fastify error handler: every error leaves as `{ error: { code, message } }`. */
+export function errorHandler(metrics: CollectorMetrics, bodyLimit: number) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const e = toCollectorError(err, req, bodyLimit);
+    metrics.rejects.inc({ code: e.code });
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.debug({ code: e.code, msg: e.message }, 'request rejected');
+    if (e.code === 'rate_limited' && e.retryAfterS) void reply.header('retry-after', String(e.retryAfterS));
+    if (reply.sent) return;
+    void reply.status(e.status).send(e.toJSON());
+  };
+}

@@ -1,0 +1,63 @@
+import { createKey } from '../auth/keys.ts';
+import { startCompactor } from '../rollups/compactor.ts';
+import { openStorage } from '../storage/open-storage.ts';
+import type { Storage } from '../storage/storage.ts';
+import { createApp } from './create-app.ts';
+import { type CollectorOptions, DEV_KEYS } from './options.ts';
+
+/** A running collector. */
+export interface Collector {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  port: number;
+  storage: Storage;
+  /** Merges stored windows into rollups now (queries are exact without it; this is for tests and benches). */
+  compact(): Promise<number>;
+  /** Graceful shutdown: stop accepting, finish in-flight requests, stop compaction, close storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens storage (PostgreSQL when `databaseUrl`, else PGlite on `dataDir`, else in memory), migrates
+ * it, and serves the collector API.
+ * @example
+ * const c = await startCollector({ port: 0, dataDir: '.driftline/data' });
+ * const { secret } = await createKey(c.storage, 'ingest');
+ * await c.close();
+ */
+export async function startCollector(opts: CollectorOptions = {}): Promise<Collector> {
+  const storage = await openStorage(opts);
+  try {
+    if (opts.dev) {
+      for (const role of ['ingest', 'read', 'admin'] as const) {
+        await createKey(storage, role, { secret: DEV_KEYS[role], label: 'dev (well-known, local only)' });
+      }
+    }
+    const { app, ctx } = await createApp(storage, opts);
+    const compactor = startCompactor(storage, opts.compactIntervalMs ?? 1_000, (err) =>
+      app.log.error({ err }, 'compaction failed; retrying next tick'),
+    );
+    await app.listen({ port: opts.port ?? 8787, host: opts.host ?? '127.0.0.1' });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8787);
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+      port,
+      storage,
+      compact: () => compactor.runNow(),
+      close: () => {
+        closing ??= (async () => {
+          ctx.ready = false;
+          await app.close();
+          await compactor.stop();
+          await storage.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
