@@ -1,1 +1,40 @@
+/** Version of the wire contracts this build speaks. */
 export const PROTOCOL_VERSION = 1;
+
+export { fromBase64, toBase64 } from './base64.ts';
+export {
+  CategoricalSketch,
+  type CategoricalSketchOptions,
+  type CategoricalSketchState,
+  DEFAULT_MAX_LABEL_LENGTH,
+  DEFAULT_MAX_LABELS,
+  OTHER_LABEL,
+} from './categorical-sketch.ts';
+export { PROTOCOL_ERROR_CODES, ProtocolError, type ProtocolErrorCode } from './errors.ts';
+export { LIMITS } from './limits.ts';
+export {
+  DEFAULT_ALPHA,
+  DEFAULT_MAX_BINS,
+  NumericSketch,
+  type NumericSketchOptions,
+  type NumericSketchState,
+} from './numeric-sketch.ts';
+export {
+  categoricalFeature,
+  createProfile,
+  type FeatureSketch,
+  latencySketch,
+  mergeProfiles,
+  numericFeature,
+  type Profile,
+} from './profile.ts';
+export { decodeProfile, encodeProfile, PROFILE_FORMAT_VERSION } from './profile-codec.ts';
+export {
+  MAX_WINDOWS_PER_BATCH,
+  parseTelemetryBatch,
+  TELEMETRY_BATCH_VERSION,
+  type TelemetryBatch,
+  TelemetryBatchSchema,
+  type TelemetryWindow,
+  TelemetryWindowSchema,
+} from './telemetry-batch.ts';

@@ -1,0 +1,88 @@
+import { ProtocolError } from './errors.ts';
+import { utf8Decode } from './utf8.ts';
+
+/**
+ * Bounds-checked reader over encoded bytes. Every read checks the remaining length first, so a
+ * truncated or lying input ends in `DECODE_TRUNCATED` / `DECODE_INVALID`, never a RangeError.
+ */
+export class ByteReader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (n > this.remaining) {
+      throw new ProtocolError(
+        'DECODE_TRUNCATED',
+        `Encoded profile ends early: ${what} needs ${n} bytes at offset ${this.pos}, ${this.remaining} left. Send the complete bytes.`,
+      );
+    }
+  }
+
+  byte(what = 'a byte'): number {
+    this.need(1, what);
+    return this.bytes[this.pos++]!;
+  }
+
+  /** Unsigned LEB128, at most 8 bytes and at most Number.MAX_SAFE_INTEGER. */
+  varint(what = 'a varint'): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte(what);
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (!Number.isSafeInteger(result)) break;
+        if (i > 0 && b === 0) {
+          throw new ProtocolError(
+            'DECODE_INVALID',
+            `${what} at offset ${this.pos - i - 1} is not minimally encoded.`,
+          );
+        }
+        return result;
+      }
+      scale *= 0x80;
+    }
+    throw new ProtocolError('DECODE_INVALID', `${what} at offset ${this.pos} is larger than 2^53.`);
+  }
+
+  /** A varint that must not exceed `max` (a hard cap). */
+  count(what: string, max: number): number {
+    const n = this.varint(what);
+    if (n > max) {
+      throw new ProtocolError('DECODE_TOO_LARGE', `${what} is ${n}, above the cap of ${max}.`);
+    }
+    return n;
+  }
+
+  zigzag(what = 'a signed varint'): number {
+    const n = this.varint(what);
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  f64(what = 'a float64'): number {
+    this.need(8, what);
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+
+  string(what: string, maxBytes: number): string {
+    const n = this.count(`length of ${what}`, maxBytes);
+    this.need(n, what);
+    const s = utf8Decode(this.bytes.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+}

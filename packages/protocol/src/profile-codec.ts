@@ -1,0 +1,249 @@
+import { ByteReader } from './byte-reader.ts';
+import { ByteWriter } from './byte-writer.ts';
+import { CategoricalSketch } from './categorical-sketch.ts';
+import { ProtocolError } from './errors.ts';
+import { LIMITS } from './limits.ts';
+import { NumericSketch, type NumericSketchState } from './numeric-sketch.ts';
+import { createProfile, type Profile } from './profile.ts';
+
+/** First byte of every encoded profile. */
+export const PROFILE_FORMAT_VERSION = 1;
+
+const KIND_NUMERIC = 0;
+const KIND_CATEGORICAL = 1;
+
+/**
+ * Bins as sparse runs: a varint run count, then per run its start (zigzag absolute index for the
+ * first run, varint gap after the previous run's end for later ones), its length, and one varint
+ * count per bin of the run (zero counts allowed inside a run, to bridge short gaps).
+ */
+function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
+  const runs: Array<Array<[number, number]>> = [];
+  for (const bin of bins) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    // A gap of one or two empty bins costs less inside the run than as a new run header.
+    if (run && last && bin[0] - last[0] <= 3) {
+      for (let i = last[0] + 1; i < bin[0]; i++) run.push([i, 0]);
+      run.push(bin);
+    } else runs.push([bin]);
+  }
+  w.varint(runs.length);
+  let end = 0;
+  runs.forEach((run, r) => {
+    const start = run[0]![0];
+    if (r === 0) w.zigzag(start);
+    else w.varint(start - end - 1);
+    w.varint(run.length);
+    for (const [, c] of run) w.varint(c);
+    end = run[run.length - 1]![0];
+  });
+}
+
+function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
+  const bins: Array<[number, number]> = [];
+  const runs = r.count('bin run count', maxBins);
+  let next = 0;
+  let span = 0;
+  for (let k = 0; k < runs; k++) {
+    const start = k === 0 ? r.zigzag('first bin index') : next + r.varint('bin gap');
+    const len = r.count('bin run length', maxBins);
+    if (len === 0) throw new ProtocolError('DECODE_INVALID', 'A bin run is empty.');
+    span = start + len - (bins[0]?.[0] ?? start);
+    if (span > maxBins)
+      throw new ProtocolError('DECODE_TOO_LARGE', `Bins span ${span} indexes, above maxBins ${maxBins}.`);
+    if (!Number.isSafeInteger(start) || Math.abs(start) > 1e7) {
+      throw new ProtocolError('DECODE_INVALID', `Bin index ${start} is out of range.`);
+    }
+    for (let i = 0; i < len; i++) {
+      const c = r.varint('bin count');
+      if (c > 0) bins.push([start + i, c]);
+    }
+    next = start + len;
+  }
+  return bins;
+}
+
+function writeNumeric(w: ByteWriter, s: NumericSketch): void {
+  const st = s.toState();
+  w.f64(st.alpha);
+  w.varint(st.maxBins);
+  w.varint(st.zeroCount);
+  w.varint(st.nanCount);
+  w.varint(st.posInfCount);
+  w.varint(st.negInfCount);
+  writeBins(w, st.positive);
+  writeBins(w, st.negative);
+  if (s.count > 0) {
+    w.f64(st.sum);
+    w.f64(st.min);
+    w.f64(st.max);
+    w.f64(st.mean);
+    w.f64(st.m2);
+  }
+}
+
+function readNumeric(r: ByteReader): NumericSketch {
+  const alpha = r.f64('alpha');
+  const maxBins = r.count('maxBins', LIMITS.maxBins);
+  const st: NumericSketchState = {
+    alpha,
+    maxBins,
+    zeroCount: r.varint('zero count'),
+    nanCount: r.varint('NaN count'),
+    posInfCount: r.varint('+Infinity count'),
+    negInfCount: r.varint('-Infinity count'),
+    positive: readBins(r, maxBins),
+    negative: readBins(r, maxBins),
+    sum: 0,
+    min: 0,
+    max: 0,
+    mean: 0,
+    m2: 0,
+  };
+  if (st.zeroCount > 0 || st.positive.length > 0 || st.negative.length > 0) {
+    st.sum = r.f64('sum');
+    st.min = r.f64('min');
+    st.max = r.f64('max');
+    st.mean = r.f64('mean');
+    st.m2 = r.f64('m2');
+  }
+  return NumericSketch.fromState(st);
+}
+
+function writeCategorical(w: ByteWriter, s: CategoricalSketch): void {
+  const st = s.toState();
+  w.varint(st.maxLabels);
+  w.varint(st.maxLabelLength);
+  w.varint(st.labels.length);
+  for (const [label, c] of st.labels) {
+    w.string(label);
+    w.varint(c);
+  }
+  w.varint(st.other);
+}
+
+function readCategorical(r: ByteReader): CategoricalSketch {
+  const maxLabels = r.count('maxLabels', LIMITS.maxLabels);
+  const maxLabelLength = r.count('maxLabelLength', LIMITS.maxLabelLength);
+  const n = r.count('label count', maxLabels);
+  const labels: Array<[string, number]> = [];
+  for (let i = 0; i < n; i++) labels.push([r.string('label', maxLabelLength * 3), r.varint('label count')]);
+  return CategoricalSketch.fromState({ maxLabels, maxLabelLength, labels, other: r.varint('other count') });
+}
+
+function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
+  return Object.keys(record)
+    .sort()
+    .map((k): [string, T] => [k, record[k]!]);
+}
+
+/**
+ * Encodes a profile as compact, versioned binary: byte 0 is {@link PROFILE_FORMAT_VERSION}, then
+ * varint inferences and errors, the latency sketches and the features, names in sorted order so
+ * that equal profiles encode to equal bytes. See docs/protocol.md for the layout.
+ *
+ * @example
+ * const text = toBase64(encodeProfile(profile));
+ */
+export function encodeProfile(p: Profile): Uint8Array {
+  const latency = sortedEntries(p.latency);
+  const features = sortedEntries(p.features);
+  if (latency.length > LIMITS.maxLatencyStages || features.length > LIMITS.maxFeatures) {
+    throw new ProtocolError(
+      'INVALID_ARGUMENT',
+      `A profile holds at most ${LIMITS.maxLatencyStages} latency stages and ${LIMITS.maxFeatures} features; record fewer.`,
+    );
+  }
+  const w = new ByteWriter();
+  w.byte(PROFILE_FORMAT_VERSION);
+  w.varint(p.inferences);
+  w.varint(p.errors);
+  w.varint(latency.length);
+  for (const [name, s] of latency) {
+    writeName(w, name);
+    writeNumeric(w, s);
+  }
+  w.varint(features.length);
+  for (const [name, s] of features) {
+    writeName(w, name);
+    if (s instanceof NumericSketch) {
+      w.byte(KIND_NUMERIC);
+      writeNumeric(w, s);
+    } else {
+      w.byte(KIND_CATEGORICAL);
+      writeCategorical(w, s);
+    }
+  }
+  const bytes = w.finish();
+  if (bytes.length > LIMITS.maxProfileBytes) {
+    throw new ProtocolError(
+      'INVALID_ARGUMENT',
+      `Encoded profile is ${bytes.length} bytes, above the ${LIMITS.maxProfileBytes}-byte cap; use fewer features or bins.`,
+    );
+  }
+  return bytes;
+}
+
+function writeName(w: ByteWriter, name: string): void {
+  if (w.string(name) > LIMITS.maxNameBytes) {
+    throw new ProtocolError(
+      'INVALID_ARGUMENT',
+      `Name "${name.slice(0, 32)}…" is longer than ${LIMITS.maxNameBytes} UTF-8 bytes; use a shorter name.`,
+    );
+  }
+}
+
+/**
+ * Decodes bytes written by {@link encodeProfile}. Every length is checked against the remaining
+ * bytes and the hard caps in {@link LIMITS}; any problem throws a `ProtocolError` with code
+ * `DECODE_VERSION`, `DECODE_TRUNCATED`, `DECODE_TOO_LARGE` or `DECODE_INVALID`, never anything else.
+ */
+export function decodeProfile(bytes: Uint8Array): Profile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError('DECODE_INVALID', 'decodeProfile expects a Uint8Array.');
+  }
+  if (bytes.length > LIMITS.maxProfileBytes) {
+    throw new ProtocolError(
+      'DECODE_TOO_LARGE',
+      `Encoded profile is ${bytes.length} bytes, above the ${LIMITS.maxProfileBytes}-byte cap.`,
+    );
+  }
+  const r = new ByteReader(bytes);
+  const version = r.byte('format version');
+  if (version !== PROFILE_FORMAT_VERSION) {
+    throw new ProtocolError(
+      'DECODE_VERSION',
+      `Encoded profile has format version ${version}; this build reads version ${PROFILE_FORMAT_VERSION}. Upgrade @driftline/protocol on the reading side.`,
+    );
+  }
+  const p = createProfile();
+  p.inferences = r.varint('inference count');
+  p.errors = r.varint('error count');
+  const stages = r.count('latency stage count', LIMITS.maxLatencyStages);
+  for (let i = 0; i < stages; i++) {
+    const name = readName(r, p.latency);
+    p.latency[name] = readNumeric(r);
+  }
+  const features = r.count('feature count', LIMITS.maxFeatures);
+  for (let i = 0; i < features; i++) {
+    const name = readName(r, p.features);
+    const kind = r.byte('feature kind');
+    if (kind === KIND_NUMERIC) p.features[name] = readNumeric(r);
+    else if (kind === KIND_CATEGORICAL) p.features[name] = readCategorical(r);
+    else throw new ProtocolError('DECODE_INVALID', `Feature "${name}" has unknown kind ${kind}.`);
+  }
+  if (r.remaining > 0) {
+    throw new ProtocolError(
+      'DECODE_INVALID',
+      `${r.remaining} unexpected bytes after the end of the profile.`,
+    );
+  }
+  return p;
+}
+
+function readName(r: ByteReader, seen: Record<string, unknown>): string {
+  const name = r.string('name', LIMITS.maxNameBytes);
+  if (name in seen) throw new ProtocolError('DECODE_INVALID', `Name "${name}" appears twice.`);
+  return name;
+}
