@@ -2,6 +2,7 @@
 export const PROTOCOL_VERSION = 1;
 
 export { fromBase64, toBase64 } from './base64.ts';
+export { type BuildProfileOptions, buildProfile, type SampleValue } from './build-profile.ts';
 export {
   CategoricalSketch,
   type CategoricalSketchOptions,
@@ -30,6 +31,13 @@ export {
 } from './profile.ts';
 export { decodeProfile, encodeProfile, PROFILE_FORMAT_VERSION } from './profile-codec.ts';
 export {
+  type ClassifierSummaryOptions,
+  isProbabilityTensor,
+  NAN_CLASS_LABEL,
+  summarizeClassifierOutput,
+} from './summarize-classifier.ts';
+export { summarizeTensor, TENSOR_FEATURES } from './summarize-tensor.ts';
+export {
   MAX_WINDOWS_PER_BATCH,
   parseTelemetryBatch,
   TELEMETRY_BATCH_VERSION,
@@ -38,3 +46,4 @@ export {
   type TelemetryWindow,
   TelemetryWindowSchema,
 } from './telemetry-batch.ts';
+export type { TensorData, TensorLike } from './tensor.ts';
