@@ -39,7 +39,8 @@ export function prepareBatch(
   try {
     batch = parseTelemetryBatch(body);
   } catch (err) {
-    throw invalidBatch(err instanceof Error ? err.message : 'The batch does not match the wire schema.', err);
+    const why = err instanceof Error ? err.message : 'The batch does not match the wire schema.';
+    throw invalidBatch(why.length > 500 ? `${why.slice(0, 500)}…` : why, err);
   }
   const merged = new Map<string, { part: RollupPart; profile: Profile; n: number }>();
   let inferences = 0;

@@ -27,6 +27,8 @@ function originAllowlist(ctx: CollectorContext) {
 /** `POST /v1/telemetry`: validate, store once, count. CORS applies to this scope only. */
 export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
   const allowed = originAllowlist(ctx);
+  // Telemetry is JSON only: a text/plain body is refused with 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain');
   await app.register(cors, {
     origin: (origin, cb) => {
       if (!origin) return cb(null, false);
@@ -64,9 +66,13 @@ export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContex
         const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
         if (enc === 'identity') return payload;
         if (enc !== 'gzip') throw unsupportedMediaType('Content-Encoding must be gzip or identity.');
-        const gunzip = createGunzip();
+        // Fastify counts the bytes of the stream returned here against bodyLimit (the decompressed
+        // size: a zip bomb stops at the limit) and checks Content-Length against receivedEncodedLength.
+        const gunzip = Object.assign(createGunzip(), { receivedEncodedLength: 0 });
+        payload.on('data', (chunk: Buffer) => {
+          gunzip.receivedEncodedLength += chunk.length;
+        });
         payload.on('error', (err) => gunzip.destroy(err));
-        // Fastify counts the bytes of the stream returned here against bodyLimit: the decompressed size.
         return payload.pipe(gunzip);
       },
     },

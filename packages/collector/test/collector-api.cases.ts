@@ -1,0 +1,270 @@
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../src/auth/keys.ts';
+import { compactOnce } from '../src/rollups/compactor.ts';
+import { createApp } from '../src/server/create-app.ts';
+import type { Storage } from '../src/storage/storage.ts';
+import { makeBatch, makeProfile } from './fixtures.ts';
+
+/** Row counts of every table ingest writes: must not move on a rejected request. */
+export async function storageCounts(storage: Storage) {
+  const rows = await storage.query<{ b: number; p: number; r: number; d: number }>(
+    `SELECT (SELECT count(*) FROM batches)::integer AS b, (SELECT count(*) FROM rollup_parts)::integer AS p,
+            (SELECT count(*) FROM rollups)::integer AS r, (SELECT count(*) FROM model_devices)::integer AS d`,
+  );
+  return rows[0]!;
+}
+
+/** The collector API, end to end in process (fastify.inject), against one storage implementation. */
+export function describeCollectorApi(name: string, open: () => Promise<Storage>): void {
+  describe(`collector API: ${name}`, () => {
+    let storage: Storage;
+    let app: FastifyInstance;
+    let ingestKey: string;
+    let readKey: string;
+    let originKey: string;
+
+    beforeAll(async () => {
+      storage = await open();
+      ({ app } = await createApp(storage, {
+        logLevel: 'silent',
+        rateLimit: { perDevicePerS: Number.POSITIVE_INFINITY },
+      }));
+      ingestKey = (await createKey(storage, 'ingest')).secret;
+      readKey = (await createKey(storage, 'read')).secret;
+      originKey = (await createKey(storage, 'ingest', { origins: ['https://app.example'] })).secret;
+    });
+    afterAll(async () => {
+      await app.close();
+      await storage.close();
+    });
+
+    const post = (body: unknown, headers: Record<string, string> = {}, key: string | null = ingestKey) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/telemetry',
+        headers: {
+          'content-type': 'application/json',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...headers,
+        },
+        payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      });
+    const get = (url: string, key = readKey) =>
+      app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+
+    it('stores a batch once: a retry answers duplicate and changes nothing', async () => {
+      const batch = makeBatch({ model: 'once', profile: makeProfile(7) });
+      const first = await post(batch);
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toEqual({ accepted: true, duplicate: false });
+      const before = await storageCounts(storage);
+      const again = await post(batch);
+      expect(again.json()).toEqual({ accepted: true, duplicate: true });
+      expect(await storageCounts(storage)).toEqual(before);
+      expect((await get('/v1/models/once/summary')).json()).toMatchObject({ inferences: 7, devices: 1 });
+    });
+
+    it('accepts gzip and merges several windows of one key', async () => {
+      const batch = makeBatch({ model: 'gz', windows: 3, profile: makeProfile(5) });
+      const res = await post(gzipSync(JSON.stringify(batch)), { 'content-encoding': 'gzip' });
+      expect(res.statusCode).toBe(200);
+      expect((await get('/v1/models/gz/summary')).json()).toMatchObject({ inferences: 15 });
+    });
+
+    it('answers 401 without or with a wrong key, 403 with the wrong role', async () => {
+      const batch = makeBatch({ model: 'auth' });
+      expect((await post(batch, {}, null)).json()).toMatchObject({ error: { code: 'unauthorized' } });
+      expect((await post(batch, {}, 'dl_ingest_nope')).statusCode).toBe(401);
+      const wrongRole = await post(batch, {}, readKey);
+      expect(wrongRole.statusCode).toBe(403);
+      expect(wrongRole.json().error.code).toBe('forbidden');
+      expect((await get('/v1/models', ingestKey)).statusCode).toBe(403);
+      expect((await get('/v1/models', 'nope')).statusCode).toBe(401);
+    });
+
+    it('checks the origin against an ingest key allowlist and answers CORS preflights', async () => {
+      const batch = makeBatch({ model: 'cors' });
+      expect((await post(batch, { origin: 'https://evil.example' }, originKey)).statusCode).toBe(403);
+      expect((await post(batch, { origin: 'https://app.example' }, originKey)).statusCode).toBe(200);
+      const pre = await app.inject({
+        method: 'OPTIONS',
+        url: '/v1/telemetry',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+      });
+      expect(pre.headers['access-control-allow-origin']).toBe('https://app.example');
+      const denied = await app.inject({
+        method: 'OPTIONS',
+        url: '/v1/telemetry',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('refuses bad input with a stable code and leaves storage unchanged', async () => {
+      const before = await storageCounts(storage);
+      const now = Date.now();
+      const good = makeBatch({ model: 'bad' });
+      const gz = gzipSync(JSON.stringify(good));
+      const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
+      const cases: [
+        string,
+        () => Promise<{ statusCode: number; json(): { error: { code: string } } }>,
+        number,
+        string,
+      ][] = [
+        [
+          'truncated gzip',
+          () => post(gz.subarray(0, gz.length - 10), { 'content-encoding': 'gzip' }),
+          400,
+          'invalid_batch',
+        ],
+        ['not gzip', () => post('{"v":1}', { 'content-encoding': 'gzip' }), 400, 'invalid_batch'],
+        ['zip bomb', () => post(bomb, { 'content-encoding': 'gzip' }), 413, 'payload_too_large'],
+        ['brotli', () => post(gz, { 'content-encoding': 'br' }), 415, 'unsupported_media_type'],
+        [
+          'text/plain',
+          () => post(JSON.stringify(good), { 'content-type': 'text/plain' }),
+          415,
+          'unsupported_media_type',
+        ],
+        ['malformed JSON', () => post('{"v":1,'), 400, 'invalid_batch'],
+        ['NaN count', () => post(JSON.stringify({ ...good, sentAt: 'NaN' })), 400, 'invalid_batch'],
+        [
+          'end before start',
+          () => post({ ...good, windows: [{ ...good.windows[0]!, end: good.windows[0]!.start - 1 }] }),
+          400,
+          'invalid_batch',
+        ],
+        [
+          'far future',
+          () => post(makeBatch({ model: 'bad', start: now + 86_400_000 })),
+          400,
+          'invalid_batch',
+        ],
+        [
+          'undecodable profile',
+          () => post({ ...good, windows: [{ ...good.windows[0]!, profile: 'AAAAAAAA' }] }),
+          400,
+          'invalid_batch',
+        ],
+        [
+          '10 MB string',
+          () => post({ ...good, deviceId: 'x'.repeat(10 * 1024 * 1024) }),
+          413,
+          'payload_too_large',
+        ],
+        ['no windows', () => post({ ...good, windows: [] }), 400, 'invalid_batch'],
+      ];
+      for (const [label, send, status, code] of cases) {
+        const res = await send();
+        expect({ label, status: res.statusCode, code: res.json().error.code }).toEqual({
+          label,
+          status,
+          code,
+        });
+      }
+      expect(await storageCounts(storage)).toEqual(before);
+    });
+
+    it('answers summary, latency, timeseries and models from rollups and parts alike', async () => {
+      const start = Date.now() - 5 * 60_000;
+      const sends = [
+        makeBatch({
+          model: 'q',
+          backend: 'wasm',
+          deviceId: 'a',
+          start,
+          profile: makeProfile(10, { latencyMs: 4 }),
+        }),
+        makeBatch({
+          model: 'q',
+          backend: 'webgpu',
+          deviceId: 'b',
+          start,
+          profile: makeProfile(20, { latencyMs: 40 }),
+        }),
+        makeBatch({
+          model: 'q',
+          backend: 'wasm',
+          version: '2.0.0',
+          deviceId: 'a',
+          start: start + 60_000,
+          profile: makeProfile(5, { errors: 1 }),
+        }),
+      ];
+      for (const b of sends) expect((await post(b)).statusCode).toBe(200);
+      const check = async () => {
+        const summary = (await get('/v1/models/q/summary')).json();
+        expect(summary).toMatchObject({ inferences: 35, errors: 1, devices: 2 });
+        expect(summary.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '2.0.0']);
+        const lat = (await get('/v1/models/q/latency?by=backend&version=1.0.0')).json();
+        expect(lat.groups.map((g: { key: string; inferences: number }) => [g.key, g.inferences])).toEqual([
+          ['wasm', 10],
+          ['webgpu', 20],
+        ]);
+        const [wasm, gpu] = lat.groups;
+        expect(wasm.p50).toBeGreaterThan(1);
+        expect(gpu.p50).toBeGreaterThan(wasm.p99);
+        const ts = (await get('/v1/models/q/timeseries?metric=inferences&bucket=minute')).json();
+        expect(ts.points.map((p: [number, number]) => p[1])).toEqual([30, 5]);
+        const models = (await get('/v1/models')).json().models.map((m: { name: string }) => m.name);
+        expect(models).toContain('q');
+      };
+      await check();
+      while ((await compactOnce(storage)) > 0);
+      await check();
+      expect((await get('/v1/models/unknown/summary')).json().error.code).toBe('unknown_model');
+      expect((await get('/v1/models/q/latency?by=nope')).json().error.code).toBe('bad_request');
+      expect((await get('/v1/models/q/drift?reference=registry')).json().error.code).toBe('no_reference');
+      expect((await get('/v1/models/q/drift?reference=bogus')).json().error.code).toBe('bad_request');
+    });
+
+    it('merges concurrent writers and compactors without losing an update', async () => {
+      const start = Date.now() - 2 * 60_000;
+      const batches = Array.from({ length: 40 }, (_, i) =>
+        makeBatch({ model: 'race', deviceId: `d${i}`, start, profile: makeProfile(i + 1, { seed: i }) }),
+      );
+      const compactors = Promise.all(
+        [0, 1].map(async () => {
+          for (let i = 0; i < 10; i++) await compactOnce(storage, 5);
+        }),
+      );
+      const results = await Promise.all(batches.flatMap((b) => [post(b), post(b)]));
+      await compactors;
+      expect(results.every((r) => r.statusCode === 200)).toBe(true);
+      expect(results.filter((r) => r.json().duplicate === false)).toHaveLength(40);
+      while ((await compactOnce(storage)) > 0);
+      const expected = (40 * 41) / 2;
+      expect((await get('/v1/models/race/summary')).json()).toMatchObject({
+        inferences: expected,
+        devices: 40,
+      });
+      const rows = await storage.query<{ n: number }>(
+        "SELECT count(*)::integer AS n FROM rollups WHERE model = 'race'",
+      );
+      expect(rows[0]!.n).toBe(1);
+      const lat = (await get('/v1/models/race/latency')).json();
+      expect(lat.groups[0].samples).toBe(expected);
+    });
+
+    it('serves health, readiness, metrics and an OpenAPI document', async () => {
+      expect((await app.inject('/healthz')).json()).toEqual({ ok: true });
+      expect((await app.inject('/readyz')).json()).toMatchObject({ ready: true });
+      const metrics = (await app.inject('/metrics')).body;
+      expect(metrics).toContain('driftline_ingest_batches_total{result="stored"}');
+      expect(metrics).toContain('driftline_rejects_total{code="invalid_batch"}');
+      const doc = (await app.inject('/openapi.json')).json();
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/v1/telemetry',
+          '/v1/models/{name}/drift',
+          '/v1/models/{name}/latency',
+          '/metrics',
+        ]),
+      );
+      expect((await app.inject('/nope')).json().error.code).toBe('not_found');
+    });
+  });
+}
