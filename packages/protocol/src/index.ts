@@ -11,6 +11,17 @@ export {
   DEFAULT_MAX_LABELS,
   OTHER_LABEL,
 } from './categorical-sketch.ts';
+export { type CategoricalDrift, compareCategorical } from './drift/categorical-drift.ts';
+export { compareNumeric, type NumericDrift, type NumericQuality } from './drift/numeric-drift.ts';
+export { compareProfiles, type FeatureDrift, overallStatus } from './drift/profile-drift.ts';
+export { chiSquareSurvival } from './drift/special-functions.ts';
+export {
+  DEFAULT_DRIFT_OPTIONS,
+  type DriftOptions,
+  type DriftStatus,
+  type QualityDelta,
+  type Threshold,
+} from './drift/thresholds.ts';
 export { PROTOCOL_ERROR_CODES, ProtocolError, type ProtocolErrorCode } from './errors.ts';
 export { LIMITS } from './limits.ts';
 export {
