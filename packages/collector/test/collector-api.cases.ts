@@ -30,6 +30,7 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       ({ app } = await createApp(storage, {
         logLevel: 'silent',
         rateLimit: { perDevicePerS: Number.POSITIVE_INFINITY },
+        baselineInferences: 500,
       }));
       ingestKey = (await createKey(storage, 'ingest')).secret;
       readKey = (await createKey(storage, 'read')).secret;
@@ -219,6 +220,50 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect((await get('/v1/models/q/latency?by=nope')).json().error.code).toBe('bad_request');
       expect((await get('/v1/models/q/drift?reference=registry')).json().error.code).toBe('no_reference');
       expect((await get('/v1/models/q/drift?reference=bogus')).json().error.code).toBe('bad_request');
+    });
+
+    it('answers drift against the baseline and against another version', async () => {
+      const t0 = Date.now() - 30 * 60_000;
+      const send = (version: string, minute: number, shift: number, seed: number) =>
+        post(
+          makeBatch({
+            model: 'drift',
+            version,
+            deviceId: `d${seed}`,
+            start: t0 + minute * 60_000,
+            profile: makeProfile(300, { seed, shift }),
+          }),
+        );
+      for (const [m, seed] of [
+        [0, 1],
+        [1, 2],
+      ] as const)
+        expect((await send('1.0.0', m, 0, seed)).statusCode).toBe(200);
+      for (const [m, seed] of [
+        [20, 3],
+        [21, 4],
+      ] as const)
+        expect((await send('1.0.0', m, 0, seed)).statusCode).toBe(200);
+      for (const [m, seed] of [
+        [20, 5],
+        [21, 6],
+      ] as const)
+        expect((await send('2.0.0', m, 3, seed)).statusCode).toBe(200);
+      const from = t0 + 15 * 60_000;
+      const same = (await get(`/v1/models/drift/drift?version=1.0.0&from=${from}`)).json();
+      expect(same.reference).toMatchObject({ kind: 'baseline', version: '1.0.0', inferences: 600 });
+      expect(same.window.inferences).toBe(600);
+      expect(Object.keys(same.features)).toEqual(expect.arrayContaining(['f0', 'f15', 'argmax']));
+      expect(same.features.f0.status).not.toBe('alert');
+      const shifted = (
+        await get(`/v1/models/drift/drift?version=2.0.0&from=${from}&reference=version:1.0.0`)
+      ).json();
+      expect(shifted.reference).toMatchObject({ kind: 'version', version: '1.0.0' });
+      expect(shifted.features.f0.status).toBe('alert');
+      expect(shifted.status).toBe('alert');
+      expect(shifted.features.argmax.status).not.toBe('alert');
+      const missing = (await get('/v1/models/drift/drift?version=2.0.0&reference=version:9.9.9')).json();
+      expect(missing.error.code).toBe('no_reference');
     });
 
     it('merges concurrent writers and compactors without losing an update', async () => {

@@ -37,7 +37,7 @@ describe('two collector processes on one PostgreSQL', () => {
         }),
       ),
     ).flat();
-    const expected = batches.reduce((s, b, i) => s + ((Math.floor(i / 2) + (i % 2)) % 3) + 1, 0);
+    const expected = batches.reduce((s, _b, i) => s + ((Math.floor(i / 2) + (i % 2)) % 3) + 1, 0);
     const results = await pool(
       32,
       batches.flatMap((b, i) => [

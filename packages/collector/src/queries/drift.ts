@@ -1,18 +1,8 @@
-import type { Profile } from '@driftline/protocol';
-import * as protocol from '@driftline/protocol';
+import { compareProfiles, overallStatus, type Profile } from '@driftline/protocol';
 import { badRequest, noReference, unknownModel } from '../errors.ts';
 import type { Sql } from '../storage/storage.ts';
 import { mergeAll } from './merge-rows.ts';
 import { rangeBuckets, readRollups } from './read-rollups.ts';
-
-// compareProfiles is in the agreed protocol API (docs/architecture.md) but lands after the rest.
-function compare(ref: Profile, cur: Profile): unknown {
-  const fn = (protocol as Record<string, unknown>).compareProfiles as
-    | ((a: Profile, b: Profile) => unknown)
-    | undefined;
-  if (!fn) throw new Error('@driftline/protocol does not export compareProfiles yet');
-  return fn(ref, cur);
-}
 
 /** Where the drift reference comes from. */
 export type ReferenceSpec =
@@ -94,6 +84,7 @@ export async function modelDrift(
     reference = mergeAll(refRows);
     refInfo = { kind: 'version', version: ref.version, inferences: reference.inferences };
   }
+  const features = compareProfiles(reference, current);
   return {
     model,
     version,
@@ -103,6 +94,7 @@ export async function modelDrift(
       to: range.toBucket * 60_000 + 59_999,
       inferences: current.inferences,
     },
-    features: compare(reference, current),
+    status: overallStatus(features),
+    features,
   };
 }
