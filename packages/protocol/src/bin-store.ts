@@ -22,6 +22,16 @@ export class BinStore {
   }
 
   add(index: number, n = 1): void {
+    if (index >= this.lo && index <= this.hi) {
+      this.counts[index - this.offset]! += n;
+      this.total += n;
+      return;
+    }
+    this.grow(index, n);
+  }
+
+  /** Adds outside the current [lo, hi]: widens the window, folding the lowest bins if needed. */
+  private grow(index: number, n: number): void {
     if (this.total === 0) {
       this.window(index, index);
       this.lo = index;

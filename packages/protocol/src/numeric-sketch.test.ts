@@ -163,6 +163,19 @@ describe('NumericSketch', () => {
     );
   });
 
+  test('property: addMany is add on each value', () => {
+    fc.assert(
+      fc.property(settings, values, (opts, xs) => {
+        const one = new NumericSketch(opts);
+        for (const x of xs) one.add(x);
+        const a = one.toState();
+        const b = sketchOf(xs, opts).toState();
+        expect(b).toEqual(a);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('property: state round-trips through fromState', () => {
     fc.assert(
       fc.property(settings, values, (opts, xs) => {

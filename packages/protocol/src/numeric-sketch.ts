@@ -1,6 +1,7 @@
 import { BinStore } from './bin-store.ts';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
+import { LogIndex } from './log-index.ts';
 
 /** Options of a {@link NumericSketch}. */
 export interface NumericSketchOptions {
@@ -35,9 +36,11 @@ export const DEFAULT_MAX_BINS = 2048;
  * accuracy `alpha` (signed values, exact zeros, at most `maxBins` bins per sign), plus count, sum,
  * min, max, mean and variance, and NaN / ±Infinity counts kept apart from the finite values.
  *
- * A positive value `x` lands in bin `ceil(log_γ x)` with `γ = (1+α)/(1−α)`; a negative value in the
- * bin of `|x|` of the negative store. Every value in a bin is within `α` relative error of the bin's
- * representative, so `quantile(q)` is within `α` of the exact (lower) quantile. Merging is exact:
+ * A positive value `x` lands in bin `ceil(K·log2 x)` with `K = ceil(ln 2 / ln γ)` and
+ * `γ = (1+α)/(1−α)` (see {@link LogIndex}: bins aligned to powers of two, ratio `2^(1/K) <= γ`); a
+ * negative value in the bin of `|x|` of the negative store. Every value in a bin is within `α`
+ * relative error of the bin's representative, so `quantile(q)` is within `α` of the exact (lower)
+ * quantile (for normal doubles; subnormals have too few bits for any relative guarantee). Merging is exact:
  * `a.merge(b)` has the same bins, counts, min and max as the sketch of the concatenated data, and
  * mean/variance equal up to rounding (Chan's parallel formula).
  *
@@ -50,9 +53,7 @@ export const DEFAULT_MAX_BINS = 2048;
 export class NumericSketch {
   readonly alpha: number;
   readonly maxBins: number;
-  private readonly invLogGamma: number;
-  private readonly logGamma: number;
-  private readonly repFactor: number;
+  private readonly map: LogIndex;
   private pos: BinStore;
   private neg: BinStore;
   private zeros = 0;
@@ -60,8 +61,11 @@ export class NumericSketch {
   private s = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
-  private mu = 0;
-  private m2 = 0;
+  // Moments as sums of deviations from a shift (the first value, or the mean after a merge): one
+  // pass, no division per value, and accurate variance when values sit far from zero.
+  private shift = 0;
+  private s1 = 0;
+  private s2 = 0;
   private nan = 0;
   private posInf = 0;
   private negInf = 0;
@@ -83,10 +87,7 @@ export class NumericSketch {
     }
     this.alpha = alpha;
     this.maxBins = maxBins;
-    const gamma = (1 + alpha) / (1 - alpha);
-    this.logGamma = Math.log(gamma);
-    this.invLogGamma = 1 / this.logGamma;
-    this.repFactor = 2 / (1 + gamma);
+    this.map = new LogIndex(alpha);
     this.pos = new BinStore(maxBins);
     this.neg = new BinStore(maxBins);
   }
@@ -108,11 +109,15 @@ export class NumericSketch {
   }
   /** Mean of the finite values; NaN when empty. */
   get mean(): number {
-    return this.n === 0 ? Number.NaN : this.mu;
+    return this.n === 0 ? Number.NaN : this.shift + this.s1 / this.n;
   }
   /** Population variance of the finite values; NaN when empty. */
   get variance(): number {
     return this.n === 0 ? Number.NaN : this.m2 / this.n;
+  }
+  /** Sum of squared deviations from the mean (n × variance); 0 when empty. */
+  get m2(): number {
+    return this.n === 0 ? 0 : Math.max(0, this.s2 - (this.s1 * this.s1) / this.n);
   }
   get zeroCount(): number {
     return this.zeros;
@@ -133,36 +138,75 @@ export class NumericSketch {
 
   /** Adds one value. NaN and ±Infinity are counted apart and do not touch the moments. */
   add(x: number): void {
-    if (Number.isNaN(x)) {
+    if (x > 0) {
+      if (x === Number.POSITIVE_INFINITY) {
+        this.posInf++;
+        return;
+      }
+      this.pos.add(this.map.index(x));
+    } else if (x < 0) {
+      if (x === Number.NEGATIVE_INFINITY) {
+        this.negInf++;
+        return;
+      }
+      this.neg.add(this.map.index(-x));
+    } else if (x === 0) {
+      this.zeros++;
+      x = 0; // -0 and +0 are one value
+    } else {
       this.nan++;
       return;
     }
-    if (x === Number.POSITIVE_INFINITY) {
-      this.posInf++;
-      return;
-    }
-    if (x === Number.NEGATIVE_INFINITY) {
-      this.negInf++;
-      return;
-    }
-    if (x > 0) this.pos.add(Math.ceil(Math.log(x) * this.invLogGamma));
-    else if (x < 0) this.neg.add(Math.ceil(Math.log(-x) * this.invLogGamma));
-    else {
-      this.zeros++;
-      x = 0; // -0 and +0 are one value
-    }
-    const n = ++this.n;
+    if (this.n++ === 0) this.shift = x;
     this.s += x;
     if (x < this.lo) this.lo = x;
     if (x > this.hi) this.hi = x;
-    const d = x - this.mu;
-    this.mu += d / n;
-    this.m2 += d * (x - this.mu);
+    const d = x - this.shift;
+    this.s1 += d;
+    this.s2 += d * d;
   }
 
-  /** Adds every value of an array or typed array, in order. */
+  /** Adds every value of an array or typed array; the same result as `add` on each, in less time. */
   addMany(xs: ArrayLike<number>): void {
-    for (let i = 0; i < xs.length; i++) this.add(xs[i]!);
+    const { map, pos, neg } = this;
+    let { n, s, lo, hi, shift, s1, s2 } = this;
+    let zeros = 0;
+    let special = 0;
+    for (let i = 0; i < xs.length; i++) {
+      let x = xs[i]!;
+      if (x > 0 && x < Number.POSITIVE_INFINITY) pos.add(map.index(x));
+      else if (x < 0 && x > Number.NEGATIVE_INFINITY) neg.add(map.index(-x));
+      else if (x === 0) {
+        zeros++;
+        x = 0;
+      } else {
+        special++;
+        continue;
+      }
+      if (n++ === 0) shift = x;
+      s += x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      const d = x - shift;
+      s1 += d;
+      s2 += d * d;
+    }
+    this.n = n;
+    this.s = s;
+    this.lo = lo;
+    this.hi = hi;
+    this.shift = shift;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.zeros += zeros;
+    if (special > 0) {
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!;
+        if (Number.isNaN(x)) this.nan++;
+        else if (x === Number.POSITIVE_INFINITY) this.posInf++;
+        else if (x === Number.NEGATIVE_INFINITY) this.negInf++;
+      }
+    }
   }
 
   private checkCompatible(other: NumericSketch, what: string): void {
@@ -183,17 +227,17 @@ export class NumericSketch {
     this.nan += other.nan;
     this.posInf += other.posInf;
     this.negInf += other.negInf;
-    if (other.n > 0 && this.n === 0) {
-      this.mu = other.mu;
-      this.m2 = other.m2;
-    } else if (other.n > 0) {
-      const n = this.n + other.n;
-      const d = other.mu - this.mu;
-      this.mu += (d * other.n) / n;
-      this.m2 += other.m2 + d * d * ((this.n * other.n) / n);
-    }
     if (other.n > 0) {
-      this.n += other.n;
+      // Chan et al.: combine means and M2, then re-centre the shifted sums on the new mean.
+      const n = this.n + other.n;
+      const ma = this.mean;
+      const mb = other.mean;
+      const m2 =
+        this.n === 0 ? other.m2 : this.m2 + other.m2 + (mb - ma) * (mb - ma) * ((this.n * other.n) / n);
+      this.shift = this.n === 0 ? mb : ma + ((mb - ma) * other.n) / n;
+      this.s1 = 0;
+      this.s2 = m2;
+      this.n = n;
       this.s += other.s;
       if (other.lo < this.lo) this.lo = other.lo;
       if (other.hi > this.hi) this.hi = other.hi;
@@ -203,12 +247,12 @@ export class NumericSketch {
 
   /** Representative value of positive-store bin `index` (a magnitude). */
   binValue(index: number): number {
-    return Math.exp(index * this.logGamma) * this.repFactor;
+    return this.map.value(index);
   }
 
-  /** Upper bound of the magnitudes in bin `index`: `γ^index`. */
+  /** Upper bound of the magnitudes in bin `index`. */
   binUpper(index: number): number {
-    return Math.exp(index * this.logGamma);
+    return this.map.upper(index);
   }
 
   /**
@@ -259,12 +303,12 @@ export class NumericSketch {
     if (x >= this.hi) return 1;
     let below = 0;
     if (x < 0) {
-      const ix = Math.ceil(Math.log(-x) * this.invLogGamma);
+      const ix = this.map.index(-x);
       this.neg.forEach((i, c) => {
         if (i > ix) below += c;
         else if (i === ix) {
           const upper = this.binUpper(i);
-          const lower = upper / Math.exp(this.logGamma);
+          const lower = this.map.upper(i - 1);
           below += (c * (upper - -x)) / (upper - lower);
         }
       });
@@ -272,12 +316,12 @@ export class NumericSketch {
     }
     below = this.neg.total + this.zeros;
     if (x > 0) {
-      const ix = Math.ceil(Math.log(x) * this.invLogGamma);
+      const ix = this.map.index(x);
       this.pos.forEach((i, c) => {
         if (i < ix) below += c;
         else if (i === ix) {
           const upper = this.binUpper(i);
-          const lower = upper / Math.exp(this.logGamma);
+          const lower = this.map.upper(i - 1);
           below += (c * (x - lower)) / (upper - lower);
         }
       });
@@ -297,7 +341,7 @@ export class NumericSketch {
 
   /** Index of the bin that holds `|x|` for a finite non-zero `x`. */
   indexOf(x: number): number {
-    return Math.ceil(Math.log(Math.abs(x)) * this.invLogGamma);
+    return this.map.index(Math.abs(x));
   }
 
   clone(): NumericSketch {
@@ -309,8 +353,9 @@ export class NumericSketch {
     copy.s = this.s;
     copy.lo = this.lo;
     copy.hi = this.hi;
-    copy.mu = this.mu;
-    copy.m2 = this.m2;
+    copy.shift = this.shift;
+    copy.s1 = this.s1;
+    copy.s2 = this.s2;
     copy.nan = this.nan;
     copy.posInf = this.posInf;
     copy.negInf = this.negInf;
@@ -330,7 +375,7 @@ export class NumericSketch {
       min: this.min,
       max: this.max,
       mean: this.mean,
-      m2: this.n === 0 ? 0 : this.m2,
+      m2: this.m2,
       positive: this.pos.entries(),
       negative: this.neg.entries(),
     };
@@ -390,8 +435,8 @@ export class NumericSketch {
       sketch.s = sum;
       sketch.lo = min;
       sketch.hi = max;
-      sketch.mu = mean;
-      sketch.m2 = m2;
+      sketch.shift = mean;
+      sketch.s2 = m2;
     }
     return sketch;
   }

@@ -70,24 +70,23 @@ describe('profile encoding', () => {
     p.features.g = c;
     const hex = Array.from(encodeProfile(p), (b) => b.toString(16).padStart(2, '0')).join('');
     expect(hex).toBe(
-      '0102000002' +
-        '0166' +
-        '00' +
-        '7b14ae47e17a843f' +
-        '8010' +
-        '01000000' +
-        '01000101' +
-        '01000101' +
-        '0000000000000000' +
-        '000000000000f0bf' +
-        '000000000000f03f' +
-        '0000000000000000' +
-        '0000000000000040' +
-        '0167' +
-        '01' +
-        '040801' +
-        '016102' +
-        '00',
+      [
+        '01 02 00 00 02', // version, inferences 2, errors 0, no latency, 2 features
+        '01 66 00', // "f", numeric
+        '90 4e 80 10', // alpha 10000 millionths, maxBins 2048
+        '01 00 00 00', // zeros 1, NaN 0, +Inf 0, -Inf 0
+        '01 00 01 02', // positive bins: 1 run from index 0, length 1, count +1
+        '01 00 01 02', // negative bins: the same
+        '00 00 00 00 00 00 00 00', // sum 0
+        '00 00 00 00 00 00 f0 bf', // min -1
+        '00 00 00 00 00 00 f0 3f', // max 1
+        '00 00 00 00 00 00 00 40', // m2 2
+        '01 67 01', // "g", categorical
+        '04 08 01', // maxLabels 4, maxLabelLength 8, 1 label
+        '01 61 02 00', // "a" × 2, other 0
+      ]
+        .join('')
+        .replaceAll(' ', ''),
     );
   });
 

@@ -14,8 +14,9 @@ const KIND_CATEGORICAL = 1;
 
 /**
  * Bins as sparse runs: a varint run count, then per run its start (zigzag absolute index for the
- * first run, varint gap after the previous run's end for later ones), its length, and one varint
- * count per bin of the run (zero counts allowed inside a run, to bridge short gaps).
+ * first run, varint gap after the previous run's end for later ones), its length, and per bin the
+ * zigzag difference from the previous count of the run (zero counts allowed inside a run, to
+ * bridge short gaps).
  */
 function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
   const runs: Array<Array<[number, number]>> = [];
@@ -35,7 +36,12 @@ function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
     if (r === 0) w.zigzag(start);
     else w.varint(start - end - 1);
     w.varint(run.length);
-    for (const [, c] of run) w.varint(c);
+    // Neighbouring bins hold similar counts: zigzag deltas keep most of them to one byte.
+    let prev = 0;
+    for (const [, c] of run) {
+      w.zigzag(c - prev);
+      prev = c;
+    }
     end = run[run.length - 1]![0];
   });
 }
@@ -55,8 +61,11 @@ function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
     if (!Number.isSafeInteger(start) || Math.abs(start) > 1e7) {
       throw new ProtocolError('DECODE_INVALID', `Bin index ${start} is out of range.`);
     }
+    let c = 0;
     for (let i = 0; i < len; i++) {
-      const c = r.varint('bin count');
+      c += r.zigzag('bin count');
+      if (c < 0 || !Number.isSafeInteger(c))
+        throw new ProtocolError('DECODE_INVALID', 'A bin count is negative.');
       if (c > 0) bins.push([start + i, c]);
     }
     next = start + len;
@@ -64,9 +73,21 @@ function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
   return bins;
 }
 
+function count(bins: Array<[number, number]>): number {
+  let n = 0;
+  for (const [, c] of bins) n += c;
+  return n;
+}
+
 function writeNumeric(w: ByteWriter, s: NumericSketch): void {
   const st = s.toState();
-  w.f64(st.alpha);
+  // alpha as millionths when exact (2 bytes for 0.01), else 0 and the float64.
+  const micros = Math.round(st.alpha * 1e6);
+  if (micros > 0 && micros / 1e6 === st.alpha) w.varint(micros);
+  else {
+    w.varint(0);
+    w.f64(st.alpha);
+  }
   w.varint(st.maxBins);
   w.varint(st.zeroCount);
   w.varint(st.nanCount);
@@ -78,13 +99,13 @@ function writeNumeric(w: ByteWriter, s: NumericSketch): void {
     w.f64(st.sum);
     w.f64(st.min);
     w.f64(st.max);
-    w.f64(st.mean);
     w.f64(st.m2);
   }
 }
 
 function readNumeric(r: ByteReader): NumericSketch {
-  const alpha = r.f64('alpha');
+  const micros = r.varint('alpha');
+  const alpha = micros === 0 ? r.f64('alpha') : micros / 1e6;
   const maxBins = r.count('maxBins', LIMITS.maxBins);
   const st: NumericSketchState = {
     alpha,
@@ -105,7 +126,7 @@ function readNumeric(r: ByteReader): NumericSketch {
     st.sum = r.f64('sum');
     st.min = r.f64('min');
     st.max = r.f64('max');
-    st.mean = r.f64('mean');
+    st.mean = st.sum / (st.zeroCount + count(st.positive) + count(st.negative));
     st.m2 = r.f64('m2');
   }
   return NumericSketch.fromState(st);
