@@ -5,6 +5,9 @@ import { DisposedError, type DriftlineError, InvalidOptionsError } from './error
 import { Emitter } from './events.ts';
 import { browserAndOs } from './identity/segment.ts';
 import { checkOptions, nameAndVersion, type RuntimeOptions } from './options.ts';
+import { outboxName } from './outbox/outbox-db.ts';
+import type { SenderEvents } from './outbox/sender.ts';
+import { TelemetryClient, type TelemetryStats } from './telemetry/telemetry-client.ts';
 import { copyTensors, type NamedTensors, transferables } from './tensor.ts';
 import type { Feedback, RunRecord, WorkerInfo, WorkerInit } from './worker/messages.ts';
 import { WorkerClient } from './worker/worker-client.ts';
@@ -22,14 +25,17 @@ export interface RuntimeInfo {
   threadsReason: string;
   inputNames: string[];
   outputNames: string[];
+  /** Coarse segment the collector slices by, e.g. `chrome/linux/wasm/cores-2/gpu-none`. */
   segment: string;
+  /** Session load time in ms (download or cache read, verification, session creation). */
+  loadMs: number;
   telemetry: boolean;
   /** Worker generations started (more than 1 after a crash). */
   workerStarts: number;
 }
 
 /** Events a runtime emits. */
-export interface RuntimeEvents {
+export interface RuntimeEvents extends SenderEvents {
   /** A worker crashed; pending calls were rejected with this error. */
   crash: DriftlineError;
   /** A backend was passed over at load time. */
@@ -44,52 +50,61 @@ export interface RunOptions {
   keepInputs?: boolean;
 }
 
+interface Generation {
+  client: WorkerClient;
+  releaseOwner?: () => void;
+}
+
 /** A model running in a Web Worker, with telemetry. Create it with {@link createRuntime}. */
 export class Runtime {
-  private client: WorkerClient | undefined;
+  private current: Generation | undefined;
   private starting: Promise<WorkerClient> | undefined;
   private lastInfo: WorkerInfo | undefined;
   private records: RunRecord[] = [];
   private recordTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private workerStarts = 0;
+  private telemetryClient: Promise<TelemetryClient> | undefined;
   private readonly events = new Emitter<RuntimeEvents>();
   private readonly init: WorkerInit;
   private readonly telemetry: boolean;
+  private readonly removePageListeners: () => void = () => undefined;
 
   /** @internal use {@link createRuntime}. */
   constructor(private readonly options: RuntimeOptions) {
     checkOptions(options);
     this.telemetry = options.telemetry ?? Boolean(options.collector);
     const named = nameAndVersion(options.model.url);
-    const hint = browserAndOs(globalThis.navigator?.userAgent ?? '');
+    const version = options.model.version ?? named.version;
     this.init = {
       model: {
         url: new URL(options.model.url, globalThis.location?.href).href,
         format: options.model.format,
         name: options.model.name ?? named.name,
         ...(options.model.sha256 ? { sha256: options.model.sha256 } : {}),
-        ...((options.model.version ?? named.version)
-          ? { version: options.model.version ?? named.version }
-          : {}),
+        ...(version ? { version } : {}),
       },
       ...(options.backends ? { backends: options.backends } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
       wasmPaths: options.wasmPaths ?? {},
       cache: options.cache ?? true,
-      ...(this.telemetry
-        ? {
-            telemetry: {
-              ownerId: crypto.randomUUID(),
-              windowSeconds: options.window?.seconds ?? 60,
-              maxInferences: options.window?.maxInferences ?? 5000,
-              maxTrackedRuns: options.maxTrackedRuns ?? 1000,
-              checkpointMs: options.checkpointMs ?? 200,
-              segmentHint: hint,
-            },
-          }
-        : {}),
+      segmentHint: browserAndOs(globalThis.navigator?.userAgent ?? ''),
     };
+    if (this.telemetry) {
+      this.telemetryClient = TelemetryClient.open(
+        {
+          outbox: outboxName(options.collector),
+          ...(options.collector ? { collector: options.collector } : {}),
+          ...(options.appKey ? { appKey: options.appKey } : {}),
+          maxBytes: options.outbox?.maxBytes ?? 1 << 20,
+          maxAgeMs: options.outbox?.maxAgeMs ?? 7 * 86_400_000,
+          ...(options.retry ? { retry: options.retry } : {}),
+        },
+        (type, event) => this.events.emit(type, event as RuntimeEvents[typeof type]),
+      );
+      this.telemetryClient.catch(() => undefined);
+      this.removePageListeners = this.listenToPage();
+    }
   }
 
   /** Subscribes to runtime events; returns an unsubscribe function. */
@@ -100,7 +115,7 @@ export class Runtime {
   /** @internal starts (or restarts after a crash) the worker and loads the model in it. */
   async start(): Promise<WorkerClient> {
     if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
-    if (this.client?.alive) return this.client;
+    if (this.current?.client.alive) return this.current.client;
     this.starting ??= this.spawn().finally(() => {
       this.starting = undefined;
     });
@@ -111,18 +126,39 @@ export class Runtime {
     const worker = this.options.createWorker
       ? this.options.createWorker()
       : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'driftline' });
-    const client = new WorkerClient(worker, (error) => this.events.emit('crash', error));
+    const generation: Generation = {
+      client: new WorkerClient(worker, (error) => {
+        generation.releaseOwner?.();
+        this.events.emit('crash', error);
+        void this.telemetryClient?.then((t) => t.send());
+      }),
+    };
+    const init: WorkerInit = { ...this.init };
+    if (this.telemetryClient) {
+      const telemetry = await this.telemetryClient;
+      const ownerId = crypto.randomUUID();
+      generation.releaseOwner = await telemetry.holdOwner(ownerId);
+      init.telemetry = {
+        ownerId,
+        outbox: outboxName(this.options.collector),
+        windowSeconds: this.options.window?.seconds ?? 60,
+        maxInferences: this.options.window?.maxInferences ?? 5000,
+        maxTrackedRuns: this.options.maxTrackedRuns ?? 1000,
+        checkpointMs: this.options.checkpointMs ?? 200,
+      };
+    }
     this.workerStarts++;
     try {
-      const info = await client.init(this.init);
+      const info = await generation.client.init(init);
       if (!this.lastInfo) for (const f of info.fallbacks) this.events.emit('fallback', f);
       this.lastInfo = info;
     } catch (error) {
-      client.terminate();
+      generation.client.terminate();
+      generation.releaseOwner?.();
       throw error;
     }
-    this.client = client;
-    return client;
+    this.current = generation;
+    return generation.client;
   }
 
   /**
@@ -133,8 +169,7 @@ export class Runtime {
   async run(inputs: NamedTensors, options: RunOptions = {}): Promise<NamedTensors> {
     const client = await this.start();
     const features = this.telemetry ? this.options.features : undefined;
-    const keep = options.keepInputs || features !== undefined;
-    const sent = keep ? copyTensors(inputs) : inputs;
+    const sent = options.keepInputs || features !== undefined ? copyTensors(inputs) : inputs;
     const records = this.takeRecords();
     const started = performance.now();
     const outputs = await client.unwrap(
@@ -146,15 +181,15 @@ export class Runtime {
     if (this.telemetry) {
       const totalMs = performance.now() - started;
       if (features)
-        setTimeout(() => this.addRecord({ totalMs, features: safeFeatures(features, inputs, outputs) }), 0);
+        setTimeout(() => this.addRecord({ totalMs, ...safeFeatures(features, inputs, outputs) }), 0);
       else this.addRecord({ totalMs });
     }
     return outputs;
   }
 
   /**
-   * Records the outcome of a run tagged with `run(inputs, { id })`: counts of accepted/rejected,
-   * and with a label, accuracy against that run's predicted class.
+   * Records the outcome of a run tagged with `run(inputs, { id })`: accepted or not, and with a
+   * label, whether the run's predicted class was right (`feedback.correct`, whose mean is accuracy).
    * @throws UnknownRunError when no recent run had this id.
    */
   async feedback(id: string, feedback: Feedback): Promise<void> {
@@ -163,48 +198,90 @@ export class Runtime {
     await client.unwrap(client.api.feedback(id, feedback));
   }
 
-  /** The model, the backend in use, fallbacks with reasons, and threads. */
+  /** The model, the backend in use, fallbacks with reasons, threads and segment. */
   info(): RuntimeInfo {
     const info = this.lastInfo;
     if (!info) throw new InvalidOptionsError('info() is available once createRuntime has resolved.');
-    const { loadMs: _loadMs, ...rest } = info;
-    return { ...rest, telemetry: this.telemetry, workerStarts: this.workerStarts };
+    return { ...info, telemetry: this.telemetry, workerStarts: this.workerStarts };
   }
 
-  /** Closes the current window and writes it to the outbox. */
+  /** Closes the current window, writes it to the outbox and sends what is due to the collector. */
   async flush(): Promise<void> {
-    if (!this.telemetry || !this.client?.alive) return;
-    const client = this.client;
-    await this.pushRecords(client);
-    await client.call(client.api.closeWindow());
+    if (!this.telemetryClient) return;
+    const client = this.current?.client;
+    if (client?.alive) {
+      await this.pushRecords(client);
+      await client.call(client.api.closeWindow());
+    }
+    await (await this.telemetryClient).send();
   }
 
-  /** Ends the worker; the runtime cannot be used afterwards. */
+  /**
+   * Writes the open window to IndexedDB now. Runs reach IndexedDB on their own within
+   * `checkpointMs`; call this before navigating away on purpose.
+   */
+  async checkpoint(): Promise<void> {
+    const client = this.current?.client;
+    if (!this.telemetry || !client?.alive) return;
+    await this.pushRecords(client);
+    await client.call(client.api.checkpoint());
+  }
+
+  /** Outbox counters (sent, rejected, merged, dropped) and what is waiting; undefined without telemetry. */
+  async stats(): Promise<TelemetryStats | undefined> {
+    return this.telemetryClient ? (await this.telemetryClient).stats() : undefined;
+  }
+
+  /** Closes the window, ends the worker, and stops sending; the runtime cannot be used afterwards. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const client = this.client;
-    this.client = undefined;
-    if (client?.alive) {
+    this.removePageListeners();
+    const generation = this.current;
+    this.current = undefined;
+    if (generation?.client.alive) {
       try {
-        await this.pushRecords(client);
-        await client.call(client.api.dispose());
+        await this.pushRecords(generation.client);
+        await generation.client.call(generation.client.api.dispose());
+      } catch {
+        // The worker is ended below either way.
       } finally {
-        client.terminate();
+        generation.client.terminate();
       }
     }
+    generation?.releaseOwner?.();
+    const telemetry = await this.telemetryClient?.catch(() => undefined);
+    await telemetry?.send();
+    telemetry?.close();
   }
 
   /** @internal crashes the worker, for the end-to-end tests of crash recovery. */
   crashWorkerForTest(): void {
-    this.client?.crashForTest();
+    this.current?.client.crashForTest();
+  }
+
+  private listenToPage(): () => void {
+    if (typeof document === 'undefined') return () => undefined;
+    const hide = () => {
+      if (document.visibilityState !== 'hidden') return;
+      void this.checkpoint()
+        .catch(() => undefined)
+        .then(() => this.telemetryClient?.then((t) => t.send({ keepalive: true })));
+    };
+    document.addEventListener('visibilitychange', hide);
+    addEventListener('pagehide', hide);
+    return () => {
+      document.removeEventListener('visibilitychange', hide);
+      removeEventListener('pagehide', hide);
+    };
   }
 
   private addRecord(record: RunRecord): void {
     this.records.push(record);
     this.recordTimer ??= setTimeout(() => {
       this.recordTimer = undefined;
-      if (this.client?.alive) void this.pushRecords(this.client).catch(() => undefined);
+      const client = this.current?.client;
+      if (client?.alive) void this.pushRecords(client).catch(() => undefined);
     }, 50);
   }
 
@@ -224,11 +301,11 @@ function safeFeatures(
   fn: NonNullable<RuntimeOptions['features']>,
   inputs: NamedTensors,
   outputs: NamedTensors,
-): Record<string, number | string> | undefined {
+): { features?: Record<string, number | string> } {
   try {
-    return fn(inputs, outputs);
+    return { features: fn(inputs, outputs) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -241,6 +318,11 @@ function safeFeatures(
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runtime = new Runtime(options);
-  await runtime.start();
+  try {
+    await runtime.start();
+  } catch (error) {
+    await runtime.dispose();
+    throw error;
+  }
   return runtime;
 }

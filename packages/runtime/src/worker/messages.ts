@@ -10,6 +10,8 @@ export interface WorkerInit {
   threads?: number;
   wasmPaths: WasmPaths;
   cache: boolean;
+  /** Browser family and OS for the coarse segment, read on the page. */
+  segmentHint: { browser: string; os: string };
   telemetry?: TelemetryInit;
 }
 
@@ -17,13 +19,14 @@ export interface WorkerInit {
 export interface TelemetryInit {
   /** Owner of the windows this worker writes; its Web Lock is held by the page while it lives. */
   ownerId: string;
+  /** Name of the IndexedDB outbox (and of its BroadcastChannel). */
+  outbox: string;
   windowSeconds: number;
   maxInferences: number;
   /** Most recent tagged runs kept for `feedback`. */
   maxTrackedRuns: number;
   /** How long after a run its summary is written to IndexedDB at the latest. */
   checkpointMs: number;
-  segmentHint: { browser: string; os: string };
 }
 
 /** The model and backend a worker settled on. */

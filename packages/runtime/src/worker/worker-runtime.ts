@@ -73,7 +73,7 @@ export class WorkerRuntime implements WorkerApi {
         inputNames: [...backend.inputNames],
         outputNames: [...backend.outputNames],
         segment: coarseSegment({
-          ...(init.telemetry?.segmentHint ?? { browser: 'unknown', os: 'unknown' }),
+          ...init.segmentHint,
           backend: backend.device,
           cores: capabilities.hardwareConcurrency,
           gpuVendor: capabilities.webgpu.vendor,

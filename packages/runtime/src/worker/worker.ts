@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import { WindowRecorder } from '../telemetry/window-recorder.ts';
 import { CRASH_FOR_TEST } from './worker-client.ts';
 import { WorkerRuntime } from './worker-runtime.ts';
 
@@ -10,4 +11,4 @@ self.addEventListener('message', (event: MessageEvent) => {
     }, 0);
   }
 });
-Comlink.expose(new WorkerRuntime());
+Comlink.expose(new WorkerRuntime((init, info) => WindowRecorder.open(init.telemetry!, info)));
