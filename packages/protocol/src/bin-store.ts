@@ -122,4 +122,19 @@ export class BinStore {
     copy.total = this.total;
     return copy;
   }
+
+  /** Loads ascending `[index, count]` bins spanning at most `maxBins` indexes into an empty store. */
+  load(bins: ReadonlyArray<readonly [number, number]>): void {
+    const first = bins[0];
+    const last = bins[bins.length - 1];
+    if (!first || !last) return;
+    this.counts = new Float64Array(last[0] - first[0] + 1);
+    this.offset = first[0];
+    this.lo = first[0];
+    this.hi = last[0];
+    for (const [i, c] of bins) {
+      this.counts[i - this.offset] = c;
+      this.total += c;
+    }
+  }
 }

@@ -418,7 +418,7 @@ export class NumericSketch {
       const first = bins[0];
       const last = bins[bins.length - 1];
       if (first && last && last[0] - first[0] + 1 > state.maxBins) invalid('bins span more than maxBins');
-      for (const [i, c] of bins) store.add(i, c);
+      store.load(bins);
       n += store.total;
     }
     if (!Number.isSafeInteger(n)) invalid('total count overflows');
