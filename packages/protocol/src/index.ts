@@ -25,6 +25,14 @@ export {
 export { PROTOCOL_ERROR_CODES, ProtocolError, type ProtocolErrorCode } from './errors.ts';
 export { LIMITS } from './limits.ts';
 export {
+  MANIFEST_VERSION,
+  type Manifest,
+  ManifestSchema,
+  type ModelFile,
+  ModelFileSchema,
+  parseManifest,
+} from './manifest.ts';
+export {
   DEFAULT_ALPHA,
   DEFAULT_MAX_BINS,
   NumericSketch,

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
+import { describeIssues } from './schema-issues.ts';
 
 /** Version of the telemetry batch JSON (`v` field). */
 export const TELEMETRY_BATCH_VERSION = 1;
@@ -46,17 +47,6 @@ export const TelemetryBatchSchema = v.object({
 export type TelemetryWindow = v.InferOutput<typeof TelemetryWindowSchema>;
 /** What the runtime sends and the collector stores once per `batchId`. */
 export type TelemetryBatch = v.InferOutput<typeof TelemetryBatchSchema>;
-
-/** Describes valibot issues in one line: `windows.0.end: window start must not be after its end`. */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = i.path?.map((p) => String(p.key)).join('.') ?? '';
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}
 
 /**
  * Validates untrusted JSON as a telemetry batch and returns it typed (unknown keys dropped).

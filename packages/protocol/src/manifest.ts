@@ -1,0 +1,76 @@
+import * as v from 'valibot';
+import { ProtocolError } from './errors.ts';
+import { describeIssues } from './schema-issues.ts';
+
+/** Version of the manifest JSON (`v` field; absent means 1). */
+export const MANIFEST_VERSION = 1;
+
+const text = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
+
+/** One file of a model version: where to fetch it and how to check it. */
+export const ModelFileSchema = v.object({
+  /** Path inside the model version, e.g. `model.onnx`, `tfjs/model.json`, `tfjs/group1-shard1of1.bin`. */
+  path: v.pipe(
+    text(256),
+    v.regex(
+      /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]+$/,
+      'path must be relative, without "." or ".." segments',
+    ),
+  ),
+  /** Absolute or collector-relative URL. */
+  url: text(2048),
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lower-case hex digits')),
+  /** Size in bytes. */
+  size: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+});
+
+const files = v.pipe(v.array(ModelFileSchema), v.minLength(1), v.maxLength(64));
+
+/**
+ * The model manifest the collector serves at `GET /v1/models/:name/manifest`: which version this
+ * device runs, its files, an optional shadow version run beside it, and the policy that chose them.
+ */
+export const ManifestSchema = v.object({
+  v: v.optional(v.literal(MANIFEST_VERSION), MANIFEST_VERSION),
+  model: text(128),
+  version: text(64),
+  format: v.picklist(['onnx', 'tfjs']),
+  files,
+  /** A version to run in the shadow of `version` on `percent` of inferences; its outputs are only profiled. */
+  shadow: v.optional(
+    v.object({
+      version: text(64),
+      format: v.optional(v.picklist(['onnx', 'tfjs'])),
+      percent: v.pipe(v.number(), v.minValue(0), v.maxValue(100)),
+      files,
+    }),
+  ),
+  /** ETag of the rollout policy that produced this manifest (changes whenever the answer may). */
+  etag: text(128),
+  /** When the collector issued the manifest, ms since epoch. */
+  issuedAt: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  /** Signature over the manifest where signing is configured (base64 or hex, verified by the runtime). */
+  signature: v.optional(text(1024)),
+});
+
+/** A model manifest (see {@link ManifestSchema}). */
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+/** One file of a manifest. */
+export type ModelFile = v.InferOutput<typeof ModelFileSchema>;
+
+/**
+ * Validates untrusted JSON as a model manifest and returns it typed (unknown keys dropped, `v`
+ * filled in). Throws `ProtocolError` code `INVALID_MANIFEST` naming the first problems.
+ *
+ * @example
+ * const manifest = parseManifest(await (await fetch(url)).json());
+ */
+export function parseManifest(json: unknown): Manifest {
+  const result = v.safeParse(ManifestSchema, json);
+  if (result.success) return result.output;
+  throw new ProtocolError(
+    'INVALID_MANIFEST',
+    `Model manifest does not match the schema: ${describeIssues(result.issues)}. Check the collector's registry entry for this model.`,
+  );
+}
