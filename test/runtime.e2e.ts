@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
+
+const meta = JSON.parse(
+  readFileSync(new URL('../demo/public/models/digits/1.0.0/meta.json', import.meta.url), 'utf8'),
+) as { files: Record<string, { sha256: string }> };
+const ONNX_SHA256 = meta.files['model.onnx']!.sha256;
 
 let server: ViteDevServer & { url: string };
 test.beforeAll(async () => {
@@ -9,22 +15,191 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.close();
 });
-
-test('tiny ONNX model on wasm', async ({ page }) => {
-  page.on('console', (m) => console.log('page:', m.text()));
-  page.on('pageerror', (e) => console.log('pageerror:', e.message));
+test.beforeEach(async ({ page }) => {
   await page.goto(server.url);
   await page.waitForFunction(() => window.ready);
+});
+
+test('digit model on WASM with ONNX and with TF.js: accurate, and equal within 1e-4', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { labels, pixels } = await window.fixtures.heldout(64);
+    const onnx = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+      backends: ['wasm'],
+    });
+    const tfjs = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/tfjs/model.json', format: 'tfjs', outputNames: ['probs'] },
+      backends: ['wasm'],
+    });
+    const input = () => ({ input: { data: pixels.slice(), dims: [64, 784] } });
+    const [a, b] = await Promise.all([onnx.run(input()), tfjs.run(input())]);
+    const pa = a.probs!.data as Float32Array;
+    const pb = b.probs!.data as Float32Array;
+    let maxDiff = 0;
+    for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i]! - pb[i]!));
+    let correct = 0;
+    for (let r = 0; r < 64; r++) {
+      const row = Array.from(pa.subarray(r * 10, r * 10 + 10));
+      if (row.indexOf(Math.max(...row)) === labels[r]) correct++;
+    }
+    const info = { onnx: onnx.info(), tfjs: tfjs.info() };
+    await Promise.all([onnx.dispose(), tfjs.dispose()]);
+    return { maxDiff, accuracy: correct / 64, dims: [a.probs!.dims, b.probs!.dims], info };
+  });
+  expect(result.dims).toEqual([
+    [64, 10],
+    [64, 10],
+  ]);
+  expect(result.maxDiff).toBeLessThan(1e-4);
+  expect(result.accuracy).toBeGreaterThan(0.85);
+  expect(result.info.onnx).toMatchObject({
+    backend: 'wasm',
+    threads: 1,
+    inputNames: ['input'],
+    outputNames: ['probs'],
+  });
+  expect(result.info.onnx.model).toMatchObject({ name: 'digits', version: '1.0.0', sha256: ONNX_SHA256 });
+  expect(result.info.tfjs).toMatchObject({ backend: 'wasm', outputNames: ['probs'] });
+  expect(result.info.onnx.threadsReason).toContain('not cross-origin isolated');
+});
+
+test('without a GPU adapter the default order falls back to WASM and says why', async ({ page }) => {
+  const info = await page.evaluate(async () => {
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+    });
+    const i = rt.info();
+    await rt.dispose();
+    return i;
+  });
+  expect(info.backend).toBe('wasm');
+  expect(info.fallbacks[0]?.device).toBe('webgpu');
+  expect(info.fallbacks[0]?.reason).toMatch(/navigator\.gpu|requestAdapter|webgpu/i);
+});
+
+test('a tampered model file is refused with MODEL_INTEGRITY and says why', async ({ page }) => {
+  await page.route('**/models/digits/1.0.0/model.onnx', async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[body.length - 100]! ^= 0xff;
+    await route.fulfill({ response, body });
+  });
+  const error = await page.evaluate(async (sha256) => {
+    try {
+      await window.driftline.createRuntime({
+        model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx', sha256 },
+        backends: ['wasm'],
+        cache: false,
+      });
+      return undefined;
+    } catch (e) {
+      const err = e as { name: string; code: string; message: string };
+      return {
+        name: err.name,
+        code: err.code,
+        message: err.message,
+        isTyped: e instanceof window.driftline.ModelIntegrityError,
+      };
+    }
+  }, ONNX_SHA256);
+  expect(error).toMatchObject({ name: 'ModelIntegrityError', code: 'MODEL_INTEGRITY', isTyped: true });
+  expect(error!.message).toContain(ONNX_SHA256);
+  expect(error!.message).toMatch(/tampered/);
+});
+
+test('a verified model is served from Cache Storage when the network is gone', async ({ page }) => {
+  const first = await page.evaluate(async (sha256) => {
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx', sha256 },
+      backends: ['wasm'],
+    });
+    const source = rt.info().modelSource;
+    await rt.dispose();
+    return source;
+  }, ONNX_SHA256);
+  await page.route('**/models/**', (route) => route.abort('internetdisconnected'));
+  const second = await page.evaluate(async () => {
+    // No sha256 given: the network is tried first, then the last verified copy of this URL.
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+      backends: ['wasm'],
+    });
+    const out = await rt.run({ input: { data: new Float32Array(784), dims: [1, 784] } });
+    const source = rt.info().modelSource;
+    await rt.dispose();
+    return { source, dims: out.probs!.dims };
+  });
+  expect(first).toBe('network');
+  expect(second).toEqual({ source: 'cache', dims: [1, 10] });
+});
+
+test('concurrent runs queue safely; inputs are transferred unless kept', async ({ page }) => {
   const result = await page.evaluate(async () => {
     const rt = await window.driftline.createRuntime({
       model: { url: '/tiny.onnx', format: 'onnx' },
       backends: ['wasm'],
     });
-    const out = await rt.run({ input: { data: new Float32Array([1, 2, 3, 4]), dims: [1, 4] } });
+    const inputs = Array.from({ length: 24 }, (_, i) => new Float32Array([i, -i, i / 2, 1]));
+    const sequential: number[][] = [];
+    for (const x of inputs) {
+      const out = await rt.run({ input: { data: x.slice(), dims: [1, 4] } }, { keepInputs: true });
+      sequential.push(Array.from(out.probs!.data as Float32Array));
+    }
+    const concurrent = await Promise.all(
+      inputs.map((x) => rt.run({ input: { data: x.slice(), dims: [1, 4] } })),
+    );
+    const same = concurrent.every((o, i) =>
+      Array.from(o.probs!.data as Float32Array).every((v, k) => v === sequential[i]![k]),
+    );
+    const moved = new Float32Array(4);
+    await rt.run({ input: { data: moved, dims: [1, 4] } });
+    const kept = new Float32Array(4);
+    await rt.run({ input: { data: kept, dims: [1, 4] } }, { keepInputs: true });
+    let badShape = '';
+    try {
+      await rt.run({ input: { data: new Float32Array(3), dims: [1, 4] } });
+    } catch (e) {
+      badShape = (e as { code: string }).code;
+    }
+    await rt.dispose();
+    return { same, movedLength: moved.length, keptLength: kept.length, badShape };
+  });
+  expect(result).toEqual({ same: true, movedLength: 0, keptLength: 4, badShape: 'INVALID_TENSOR' });
+});
+
+test('a worker crash rejects pending calls with WORKER_CRASHED and the next call starts a new worker', async ({
+  page,
+}) => {
+  const result = await page.evaluate(async () => {
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/tiny.onnx', format: 'onnx' },
+      backends: ['wasm'],
+    });
+    const input = () => ({ input: { data: new Float32Array([1, 2, 3, 4]), dims: [1, 4] } });
+    const crashes: string[] = [];
+    rt.on('crash', (e) => crashes.push(e.code));
+    rt.crashWorkerForTest();
+    const pending = Array.from({ length: 50 }, () =>
+      rt.run(input()).then(
+        () => 'ok',
+        (e) => (e as { code: string }).code,
+      ),
+    );
+    const outcomes = await Promise.all(pending);
+    const after = await rt.run(input());
     const info = rt.info();
     await rt.dispose();
-    return { probs: Array.from(out.probs!.data as Float32Array), dims: out.probs!.dims, info };
+    return {
+      crashed: outcomes.filter((o) => o === 'WORKER_CRASHED').length,
+      other: outcomes.filter((o) => o !== 'ok' && o !== 'WORKER_CRASHED'),
+      after: after.probs!.dims,
+      starts: info.workerStarts,
+      crashes,
+    };
   });
-  console.log(JSON.stringify(result, null, 1));
-  expect(result.dims).toEqual([1, 3]);
+  expect(result.other).toEqual([]);
+  expect(result.crashed).toBe(50);
+  expect(result.after).toEqual([1, 3]);
+  expect(result.starts).toBe(2);
+  expect(result.crashes).toEqual(['WORKER_CRASHED']);
 });

@@ -13,6 +13,10 @@ export interface ModelOptions {
   name?: string;
   /** Model version for telemetry; default: a semver folder in the URL, else the SHA-256 prefix. */
   version?: string;
+  /** Names the page uses for the model's inputs, in model order (default: the model's own). */
+  inputNames?: string[];
+  /** Names the page gets for the model's outputs, in model order; e.g. `['probs']` for a TF.js layers model. */
+  outputNames?: string[];
 }
 
 /** App-defined summaries of one run: numbers become numeric sketches, strings categorical ones. */

@@ -83,6 +83,8 @@ export class Runtime {
         name: options.model.name ?? named.name,
         ...(options.model.sha256 ? { sha256: options.model.sha256 } : {}),
         ...(version ? { version } : {}),
+        ...(options.model.inputNames ? { inputNames: options.model.inputNames } : {}),
+        ...(options.model.outputNames ? { outputNames: options.model.outputNames } : {}),
       },
       ...(options.backends ? { backends: options.backends } : {}),
       ...(options.threads ? { threads: options.threads } : {}),

@@ -103,6 +103,12 @@ export const tfjsBackendFactory: BackendFactory = {
       );
     }
     const layers = await tf.loadLayersModel(handler);
-    return new TfjsBackend(tf, layers, device, layers.inputNames, layers.outputNames);
+    const inputs = layers.inputNames?.length
+      ? layers.inputNames
+      : layers.inputs.map((t) => stripPort(t.name));
+    const outputs = layers.outputNames?.length
+      ? layers.outputNames
+      : layers.outputs.map((t) => stripPort(t.name));
+    return new TfjsBackend(tf, layers, device, inputs, outputs);
   },
 };

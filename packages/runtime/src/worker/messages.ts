@@ -5,7 +5,15 @@ import type { NamedTensors } from '../tensor.ts';
 
 /** What the page tells a fresh worker. */
 export interface WorkerInit {
-  model: { url: string; format: ModelFormat; sha256?: string; name: string; version?: string };
+  model: {
+    url: string;
+    format: ModelFormat;
+    sha256?: string;
+    name: string;
+    version?: string;
+    inputNames?: string[];
+    outputNames?: string[];
+  };
   backends?: Device[];
   threads?: number;
   wasmPaths: WasmPaths;

@@ -8,6 +8,7 @@ import { coarseSegment } from '../identity/segment.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { checkTensor, type NamedTensors, transferables } from '../tensor.ts';
 import type { Feedback, Result, RunMeta, RunRecord, WorkerApi, WorkerInfo, WorkerInit } from './messages.ts';
+import { TensorNames } from './tensor-names.ts';
 
 /** What the worker tells telemetry; every call happens after the outputs were posted back. */
 export interface RunObserver {
@@ -37,6 +38,7 @@ const fail = (error: unknown, code?: string): Result<never> => ({
 /** The worker side: one model, one backend, a queue of runs, and the telemetry observer. */
 export class WorkerRuntime implements WorkerApi {
   private backend: Backend | undefined;
+  private names = new TensorNames([], []);
   private observer: RunObserver | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -56,6 +58,12 @@ export class WorkerRuntime implements WorkerApi {
       const env = { capabilities, threads, wasmPaths: { ...defaultWasmPaths, ...init.wasmPaths } };
       const { backend, fallbacks } = await resolveBackend(factory, stored.artifact, env, init.backends);
       this.backend = backend;
+      this.names = new TensorNames(
+        backend.inputNames,
+        backend.outputNames,
+        init.model.inputNames,
+        init.model.outputNames,
+      );
       const info: WorkerInfo = {
         model: {
           name: init.model.name,
@@ -70,8 +78,8 @@ export class WorkerRuntime implements WorkerApi {
         fallbacks,
         threads: backend.device === 'wasm' ? threads : 1,
         threadsReason: backend.device === 'wasm' ? reason : `${backend.device} does not use WASM threads`,
-        inputNames: [...backend.inputNames],
-        outputNames: [...backend.outputNames],
+        inputNames: this.names.inputs,
+        outputNames: this.names.outputs,
         segment: coarseSegment({
           ...init.segmentHint,
           backend: backend.device,
@@ -110,7 +118,7 @@ export class WorkerRuntime implements WorkerApi {
     const started = performance.now();
     let outputs: NamedTensors;
     try {
-      outputs = await backend.run(checked);
+      outputs = this.names.outbound(await backend.run(this.names.inbound(checked)));
     } catch (error) {
       const ms = performance.now() - started;
       const observer = this.observer;
