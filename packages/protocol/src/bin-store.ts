@@ -115,8 +115,10 @@ export class BinStore {
 
   clone(): BinStore {
     const copy = new BinStore(this.maxBins);
-    copy.counts = this.counts.slice();
-    copy.offset = this.offset;
+    if (this.total > 0) {
+      copy.counts = this.counts.slice(this.lo - this.offset, this.hi - this.offset + 1);
+      copy.offset = this.lo;
+    }
     copy.lo = this.lo;
     copy.hi = this.hi;
     copy.total = this.total;

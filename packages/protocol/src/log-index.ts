@@ -16,6 +16,17 @@ export class LogIndex {
   private readonly table: Uint16Array;
   private readonly tableShift: number;
 
+  /** The shared mapping for `alpha` (a few are cached: building one costs a table). */
+  static for(alpha: number): LogIndex {
+    let m = CACHE.get(alpha);
+    if (m === undefined) {
+      if (CACHE.size >= 8) CACHE.delete(CACHE.keys().next().value!);
+      m = new LogIndex(alpha);
+      CACHE.set(alpha, m);
+    }
+    return m;
+  }
+
   constructor(alpha: number) {
     const k = Math.ceil(Math.LN2 / Math.log((1 + alpha) / (1 - alpha)));
     this.perOctave = k;
@@ -68,6 +79,7 @@ export class LogIndex {
   }
 }
 
+const CACHE = new Map<number, LogIndex>();
 const F64 = new Float64Array(1);
 // Little-endian word order (every platform a browser or Node runs on): U32[1] holds sign, exponent, top mantissa.
 const U32 = new Uint32Array(F64.buffer);

@@ -87,7 +87,7 @@ export class NumericSketch {
     }
     this.alpha = alpha;
     this.maxBins = maxBins;
-    this.map = new LogIndex(alpha);
+    this.map = LogIndex.for(alpha);
     this.pos = new BinStore(maxBins);
     this.neg = new BinStore(maxBins);
   }

@@ -145,6 +145,12 @@ describe('profile encoding', () => {
     expectCode(() => mergeProfiles(a, b), 'FEATURE_KIND_MISMATCH');
   });
 
+  test('refuses to encode counts that are not non-negative integers', () => {
+    const p = createProfile();
+    p.inferences = 1.5;
+    expectCode(() => encodeProfile(p), 'INVALID_ARGUMENT');
+  });
+
   test('rejects wrong version, truncation, trailing bytes and oversize input with typed errors', () => {
     const bytes = encodeProfile(profileOf([{ x: [1, 2, 3], label: 'a', ms: 3, ok: true }]));
     expectCode(() => decodeProfile(new Uint8Array([2, 0, 0, 0, 0])), 'DECODE_VERSION');

@@ -19,31 +19,31 @@ const KIND_CATEGORICAL = 1;
  * bridge short gaps).
  */
 function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
-  const runs: Array<Array<[number, number]>> = [];
-  for (const bin of bins) {
-    const run = runs[runs.length - 1];
-    const last = run?.[run.length - 1];
-    // A gap of one or two empty bins costs less inside the run than as a new run header.
-    if (run && last && bin[0] - last[0] <= 3) {
-      for (let i = last[0] + 1; i < bin[0]; i++) run.push([i, 0]);
-      run.push(bin);
-    } else runs.push([bin]);
-  }
-  w.varint(runs.length);
+  // A gap of one or two empty bins costs less inside the run than as a new run header.
+  const bridges = (k: number) => bins[k]![0] - bins[k - 1]![0] <= 3;
+  let runs = bins.length > 0 ? 1 : 0;
+  for (let k = 1; k < bins.length; k++) if (!bridges(k)) runs++;
+  w.varint(runs);
+  let k = 0;
   let end = 0;
-  runs.forEach((run, r) => {
-    const start = run[0]![0];
-    if (r === 0) w.zigzag(start);
+  while (k < bins.length) {
+    let last = k;
+    while (last + 1 < bins.length && bridges(last + 1)) last++;
+    const start = bins[k]![0];
+    if (k === 0) w.zigzag(start);
     else w.varint(start - end - 1);
-    w.varint(run.length);
+    end = bins[last]![0];
+    w.varint(end - start + 1);
     // Neighbouring bins hold similar counts: zigzag deltas keep most of them to one byte.
     let prev = 0;
-    for (const [, c] of run) {
+    for (let b = k; b <= last; b++) {
+      if (b > k) for (let gap = bins[b - 1]![0] + 1; gap < bins[b]![0]; gap++, prev = 0) w.zigzag(-prev);
+      const c = bins[b]![1];
       w.zigzag(c - prev);
       prev = c;
     }
-    end = run[run.length - 1]![0];
-  });
+    k = last + 1;
+  }
 }
 
 function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
@@ -175,6 +175,14 @@ export function encodeProfile(p: Profile): Uint8Array {
       'INVALID_ARGUMENT',
       `A profile holds at most ${LIMITS.maxLatencyStages} latency stages and ${LIMITS.maxFeatures} features; record fewer.`,
     );
+  }
+  for (const [k, n] of [
+    ['inferences', p.inferences],
+    ['errors', p.errors],
+  ] as const) {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new ProtocolError('INVALID_ARGUMENT', `Profile ${k} must be a non-negative integer, got ${n}.`);
+    }
   }
   const w = new ByteWriter();
   w.byte(PROFILE_FORMAT_VERSION);
