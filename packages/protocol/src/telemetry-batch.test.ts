@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { toBase64 } from './base64.ts';
+import { fromBase64, toBase64 } from './base64.ts';
 import { createProfile } from './profile.ts';
-import { encodeProfile } from './profile-codec.ts';
+import { decodeProfile, encodeProfile } from './profile-codec.ts';
 import { parseTelemetryBatch } from './telemetry-batch.ts';
+import { goldenProfile } from './testing/golden-profile.ts';
 
 const window = {
   model: 'digits',
@@ -47,5 +48,13 @@ describe('parseTelemetryBatch', () => {
   ])('rejects %s with INVALID_BATCH', (_, input, message) => {
     expect(() => parseTelemetryBatch(input)).toThrow(expect.objectContaining({ code: 'INVALID_BATCH' }));
     expect(() => parseTelemetryBatch(input)).toThrow(message);
+  });
+
+  test('a profile survives the trip: encode, base64, JSON, parse, decode', () => {
+    const bytes = encodeProfile(goldenProfile());
+    const sent = JSON.stringify({ ...batch, windows: [{ ...window, profile: toBase64(bytes) }] });
+    const received = parseTelemetryBatch(JSON.parse(sent));
+    const profile = decodeProfile(fromBase64(received.windows[0]!.profile));
+    expect(encodeProfile(profile)).toEqual(bytes);
   });
 });
