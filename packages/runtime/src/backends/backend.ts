@@ -44,6 +44,8 @@ export interface Backend {
   readonly device: Device;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Set when the backend uses fewer WASM threads than offered, with the reason. */
+  readonly threadLimit?: { threads: number; reason: string };
   /** Runs the model once. Inputs are not modified; outputs are fresh arrays the caller owns. */
   run(inputs: NamedTensors): Promise<NamedTensors>;
   dispose(): Promise<void>;

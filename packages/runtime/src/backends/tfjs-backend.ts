@@ -13,7 +13,10 @@ async function loadTf(device: Device, env: BackendEnv): Promise<TfModule> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const paths = env.wasmPaths.tfjs;
     if (paths) wasm.setWasmPaths(paths as string);
-    wasm.setThreadsCount(env.threads);
+    // TF.js starts its pthreads with importScripts, which a module worker does not have: keep it
+    // on the single-threaded binary even on a cross-origin isolated page.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setThreadsCount(1);
   } else if (device === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
   }
@@ -24,6 +27,10 @@ const stripPort = (name: string): string => name.replace(/:\d+$/, '');
 
 class TfjsBackend implements Backend {
   readonly format = 'tfjs';
+  readonly threadLimit = {
+    threads: 1,
+    reason: 'TF.js threaded WASM cannot start its threads inside a module worker: one thread',
+  };
   constructor(
     private readonly tf: TfModule,
     private readonly model: Tf.LayersModel | Tf.GraphModel,

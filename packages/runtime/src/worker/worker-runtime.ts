@@ -76,8 +76,13 @@ export class WorkerRuntime implements WorkerApi {
         modelSource: stored.source,
         backend: backend.device,
         fallbacks,
-        threads: backend.device === 'wasm' ? threads : 1,
-        threadsReason: backend.device === 'wasm' ? reason : `${backend.device} does not use WASM threads`,
+        threads: backend.device !== 'wasm' ? 1 : (backend.threadLimit?.threads ?? threads),
+        threadsReason:
+          backend.device !== 'wasm'
+            ? `${backend.device} does not use WASM threads`
+            : threads > 1 && backend.threadLimit
+              ? backend.threadLimit.reason
+              : reason,
         inputNames: this.names.inputs,
         outputNames: this.names.outputs,
         segment: coarseSegment({
