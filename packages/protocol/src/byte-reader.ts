@@ -37,6 +37,7 @@ export class ByteReader {
 
   /** Unsigned LEB128, at most 8 bytes and at most Number.MAX_SAFE_INTEGER. */
   varint(what = 'a varint'): number {
+    if (this.pos < this.bytes.length && this.bytes[this.pos]! < 0x80) return this.bytes[this.pos++]!;
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {

@@ -24,6 +24,18 @@ export class ByteWriter {
   /** Unsigned LEB128 of a non-negative safe integer (at most 8 bytes). */
   varint(n: number): void {
     this.reserve(8);
+    if (n < 0x80) {
+      this.buf[this.pos++] = n;
+      return;
+    }
+    if (n < 0x80000000) {
+      while (n >= 0x80) {
+        this.buf[this.pos++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+      this.buf[this.pos++] = n;
+      return;
+    }
     while (n >= 0x80) {
       this.buf[this.pos++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
