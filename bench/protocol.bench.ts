@@ -18,7 +18,21 @@ import {
   summarizeTensor,
   toBase64,
 } from '../packages/protocol/src/index.ts';
-import { normal, rng } from '../packages/protocol/src/testing/random.ts';
+
+// Seeded PRNG (mulberry32) and Box–Muller normals, so every run sees the same data.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function normal(u: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+}
 
 const z = normal(rng(42));
 const data = Float64Array.from({ length: 1_000_000 }, () => z());
@@ -250,6 +264,36 @@ const b = w2.features['f1.value'] as NumericSketch;
 report('compareNumeric (one feature)', () => {
   sink += compareNumeric(a, b).ks;
 });
+
+console.log(
+  '\n## drift detection by simulation (N(0,1) reference vs N(shift,1), n = 5000 per side, 500 trials each)',
+);
+console.log(
+  'shift   warn-or-worse  alert   | share of trials where each statistic reaches warn: psi  js  ks  wasserstein',
+);
+const sim = normal(rng(99));
+for (const shift of [0, 0.1, 0.2, 0.3]) {
+  let flagged = 0;
+  let alerts = 0;
+  const by = { psi: 0, js: 0, ks: 0, wasserstein: 0 };
+  for (let t = 0; t < 500; t++) {
+    const ref = new NumericSketch();
+    const cur = new NumericSketch();
+    for (let i = 0; i < 5000; i++) ref.add(sim());
+    for (let i = 0; i < 5000; i++) cur.add(sim() + shift);
+    const d = compareNumeric(ref, cur);
+    if (d.status !== 'ok') flagged++;
+    if (d.status === 'alert') alerts++;
+    if (d.psi >= 0.1) by.psi++;
+    if (d.js >= 0.1) by.js++;
+    if (d.ks >= 0.1) by.ks++;
+    if (d.wasserstein >= 0.1) by.wasserstein++;
+  }
+  const pct = (x: number) => `${((100 * x) / 500).toFixed(1)}%`;
+  console.log(
+    `${`${shift}σ`.padEnd(7)} ${pct(flagged).padEnd(14)} ${pct(alerts).padEnd(7)} | ${pct(by.psi)} ${pct(by.js)} ${pct(by.ks)} ${pct(by.wasserstein)}`,
+  );
+}
 
 console.log('\n## anchor check: DDSketch JS merge of negative values');
 const neg1 = new DDSketch({ relativeAccuracy: 0.01 });
