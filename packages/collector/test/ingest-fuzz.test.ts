@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,17 @@ import { makeBatch, makeProfile } from './fixtures.ts';
 
 // 4 properties x 2,500 runs = 10,000 malformed bodies through the real route (fastify.inject).
 const RUNS = 2_500;
+
+// A flipped bit in deflate padding or a cut gzip trailer can still inflate to the whole valid
+// batch: such a body is not malformed, so the property skips it.
+const gunzips = (b: Buffer) => {
+  try {
+    gunzipSync(b);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe('ingest fuzz: malformed bodies get a 4xx and leave storage unchanged', () => {
   let storage: Storage;
@@ -153,7 +164,11 @@ describe('ingest fuzz: malformed bodies get a 4xx and leave storage unchanged', 
         .map((ct) => ({ payload: Buffer.from(validText), headers: { 'content-type': ct } })),
     );
     await fc.assert(
-      fc.asyncProperty(cases, async (c) => send(c.payload, c.headers)),
+      fc.asyncProperty(cases, async (c) => {
+        const h: Record<string, string> = c.headers;
+        fc.pre(!(h['content-encoding'] === 'gzip' && !h['content-type'] && gunzips(c.payload)));
+        return send(c.payload, h);
+      }),
       { numRuns: RUNS },
     );
   });

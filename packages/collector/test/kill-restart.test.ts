@@ -65,7 +65,7 @@ describe.each(modes)('kill -9 during ingest, then restart (%s)', (_name, setup) 
           16,
           batches.map((b) => () => postBatch(second.url, DEV_KEYS.ingest, b)),
         );
-        expect(retries.every((r) => r.status === 200)).toBe(true);
+        expect(retries.filter((r) => r.status !== 200).slice(0, 3)).toEqual([]);
         expect([...acked].filter((i) => retries[i]!.duplicate !== true)).toEqual([]);
         expect((await summary()).inferences).toBe(sizes.reduce((a, b) => a + b, 0));
       } finally {

@@ -45,7 +45,7 @@ describe('two collector processes on one PostgreSQL', () => {
         () => postBatch(collectors[(i + 1) % 2]!.url, ingest, b),
       ]),
     );
-    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.filter((r) => r.status !== 200).slice(0, 3)).toEqual([]);
     expect(results.filter((r) => r.duplicate === false)).toHaveLength(batches.length);
     for (const c of collectors) {
       const res = await fetch(`${c.url}/v1/models/fleet/summary`, {

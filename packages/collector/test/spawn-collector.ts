@@ -55,17 +55,20 @@ export async function postBatch(
   url: string,
   key: string,
   batch: unknown,
-): Promise<{ status: number | null; duplicate?: boolean }> {
+): Promise<{ status: number | null; duplicate?: boolean; error?: string }> {
   try {
     const res = await fetch(`${url}/v1/telemetry`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify(batch),
     });
-    const body = (await res.json()) as { duplicate?: boolean };
-    return { status: res.status, duplicate: body.duplicate };
-  } catch {
-    return { status: null };
+    const body = (await res.json()) as { duplicate?: boolean; error?: { code: string } };
+    return { status: res.status, duplicate: body.duplicate, error: body.error?.code };
+  } catch (err) {
+    return {
+      status: null,
+      error: err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err),
+    };
   }
 }
 

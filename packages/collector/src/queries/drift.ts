@@ -35,7 +35,7 @@ async function latestVersion(sql: Sql, model: string): Promise<string> {
  * The production baseline of a version: the merged profile of its earliest minute buckets until
  * they hold at least `n` inferences.
  */
-async function baseline(sql: Sql, model: string, version: string, n: number) {
+export async function baselineProfile(sql: Sql, model: string, version: string, n: number) {
   const rows = await readRollups(sql, { model, version, role: 'primary' });
   const taken = [];
   let count = 0;
@@ -73,7 +73,7 @@ export async function modelDrift(
       `No reference profile was uploaded with ${model}@${version}; use reference=baseline or reference=version:<v>.`,
     );
   } else if (ref.kind === 'baseline') {
-    const b = await baseline(sql, model, version, baselineInferences);
+    const b = await baselineProfile(sql, model, version, baselineInferences);
     reference = b.profile;
     refInfo = { kind: 'baseline', version, inferences: b.inferences, to: b.to };
   } else {

@@ -86,47 +86,13 @@ export async function mergeIntoRollup(
   throw new Error(`rollup row ${JSON.stringify(pk)} could not be locked`);
 }
 
-/**
- * Runs compactOnce on an interval until stopped; a failed round is logged and retried next tick.
- * `stop()` waits for a running round to finish.
- */
-export function startCompactor(
-  storage: Storage,
-  intervalMs: number,
-  onError: (err: unknown) => void,
-): { stop(): Promise<void>; runNow(): Promise<number> } {
-  let running: Promise<number> | null = null;
-  let stopped = false;
-  const round = async (): Promise<number> => {
-    let total = 0;
-    for (;;) {
-      const n = await compactOnce(storage);
-      total += n;
-      if (n < 2_000 || stopped) return total;
-    }
-  };
-  const tick = () => {
-    if (running || stopped) return;
-    running = round()
-      .catch((err: unknown) => {
-        onError(err);
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      if (running) await running;
-    },
-    async runNow() {
-      while (running) await running;
-      return round();
-    },
-  };
+/** Compacts until no parts are left (or `maxRounds` transactions ran); answers the parts moved. */
+export async function compactAll(storage: Storage, maxRounds = 50): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxRounds; i++) {
+    const n = await compactOnce(storage);
+    total += n;
+    if (n < 2_000) break;
+  }
+  return total;
 }

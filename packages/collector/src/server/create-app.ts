@@ -5,6 +5,7 @@ import { notFound } from '../errors.ts';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/prepare-batch.ts';
 import { RateLimiter } from '../ingest/rate-limiter.ts';
 import { type CollectorMetrics, createMetrics } from '../metrics.ts';
+import { alertRoutes } from '../routes/alert-routes.ts';
 import { analystRoutes } from '../routes/analyst-routes.ts';
 import { healthRoutes } from '../routes/health-routes.ts';
 import { telemetryRoutes } from '../routes/telemetry-route.ts';
@@ -61,6 +62,7 @@ export async function createApp(
   });
   await app.register(async (scope) => telemetryRoutes(scope, ctx));
   await app.register(async (scope) => analystRoutes(scope, ctx));
+  await app.register(async (scope) => alertRoutes(scope, ctx));
   await app.register(async (scope) => healthRoutes(scope, ctx, openapi));
   await app.ready();
   return { app, ctx };

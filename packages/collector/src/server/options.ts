@@ -26,6 +26,10 @@ export interface CollectorOptions {
   retentionHours?: number;
   /** Inferences of a version that form its production baseline for drift. Default 1000. */
   baselineInferences?: number;
+  /** How often alerts are evaluated, in ms. Default 30000. */
+  alertIntervalMs?: number;
+  /** The recent window that alerts look at, in ms. Default 15 minutes. */
+  alertWindowMs?: number;
   /** URL that alert events are POSTed to (with retries). */
   webhookUrl?: string;
   /** Create the well-known development keys (never in production). */

@@ -1,9 +1,12 @@
+import { evaluateAlerts } from '../alerts/evaluate-alerts.ts';
+import { deliverWebhooks } from '../alerts/webhook-deliverer.ts';
 import { createKey } from '../auth/keys.ts';
-import { startCompactor } from '../rollups/compactor.ts';
+import { compactAll } from '../rollups/compactor.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createApp } from './create-app.ts';
 import { type CollectorOptions, DEV_KEYS } from './options.ts';
+import { every } from './periodic.ts';
 
 /** A running collector. */
 export interface Collector {
@@ -13,6 +16,8 @@ export interface Collector {
   storage: Storage;
   /** Merges stored windows into rollups now (queries are exact without it; this is for tests and benches). */
   compact(): Promise<number>;
+  /** Evaluates alerts now (they also run every alertIntervalMs); answers the events recorded. */
+  evaluateAlerts(): Promise<number>;
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop compaction, close storage. */
   close(): Promise<void>;
 }
@@ -34,9 +39,28 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       }
     }
     const { app, ctx } = await createApp(storage, opts);
-    const compactor = startCompactor(storage, opts.compactIntervalMs ?? 1_000, (err) =>
-      app.log.error({ err }, 'compaction failed; retrying next tick'),
+    const onError = (job: string) => (err: unknown) =>
+      app.log.error({ err }, `${job} failed; retrying next tick`);
+    const compactor = every(
+      opts.compactIntervalMs ?? 1_000,
+      () => compactAll(storage),
+      onError('compaction'),
     );
+    const alertOpts = {
+      windowMs: opts.alertWindowMs ?? 15 * 60_000,
+      baselineInferences: ctx.baselineInferences,
+      webhookUrl: opts.webhookUrl ?? null,
+    };
+    const alerts = every(
+      opts.alertIntervalMs ?? 30_000,
+      async () => {
+        const events = await evaluateAlerts(storage, alertOpts);
+        for (const e of events) ctx.metrics.events.inc({ kind: e.kind });
+        return events.length;
+      },
+      onError('alert evaluation'),
+    );
+    const webhooks = every(1_000, () => deliverWebhooks(storage), onError('webhook delivery'));
     await app.listen({ port: opts.port ?? 8787, host: opts.host ?? '127.0.0.1' });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8787);
@@ -46,11 +70,12 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       port,
       storage,
       compact: () => compactor.runNow(),
+      evaluateAlerts: () => alerts.runNow(),
       close: () => {
         closing ??= (async () => {
           ctx.ready = false;
           await app.close();
-          await compactor.stop();
+          await Promise.all([compactor.stop(), alerts.stop(), webhooks.stop()]);
           await storage.close();
         })();
         return closing;

@@ -52,6 +52,24 @@ export const MIGRATIONS: readonly string[] = [
      detail jsonb NOT NULL,
      created_at timestamptz NOT NULL DEFAULT now()
    );`,
+  `CREATE TABLE model_settings (
+     model text PRIMARY KEY,
+     latency_p95_ms double precision,
+     webhook_url text,
+     updated_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE alert_state (
+     model text NOT NULL, version text NOT NULL, subject text NOT NULL,
+     status text NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (model, version, subject)
+   );
+   ALTER TABLE events ADD COLUMN webhook_url text;
+   ALTER TABLE events ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+   ALTER TABLE events ADD COLUMN next_attempt_at timestamptz;
+   ALTER TABLE events ADD COLUMN delivered_at timestamptz;
+   ALTER TABLE events ADD COLUMN last_error text;
+   CREATE INDEX events_pending ON events (next_attempt_at) WHERE delivered_at IS NULL AND webhook_url IS NOT NULL;`,
 ];
 
 const LOCK_ID = 7_265_001;
