@@ -145,6 +145,12 @@ describe('profile encoding', () => {
     expectCode(() => mergeProfiles(a, b), 'FEATURE_KIND_MISMATCH');
   });
 
+  test('says what to do when a profile lost its sketch classes (structuredClone, postMessage)', () => {
+    const p = createProfile();
+    p.features.x = { ...new NumericSketch() } as unknown as NumericSketch; // what a structured clone leaves
+    expect(() => encodeProfile(p)).toThrow(/send encodeProfile\(profile\) bytes/);
+  });
+
   test('refuses to encode counts that are not non-negative integers', () => {
     const p = createProfile();
     p.inferences = 1.5;

@@ -190,6 +190,7 @@ export function encodeProfile(p: Profile): Uint8Array {
   w.varint(p.errors);
   w.varint(latency.length);
   for (const [name, s] of latency) {
+    if (!(s instanceof NumericSketch)) throw notASketch(`latency "${name}"`);
     writeName(w, name);
     writeNumeric(w, s);
   }
@@ -199,10 +200,10 @@ export function encodeProfile(p: Profile): Uint8Array {
     if (s instanceof NumericSketch) {
       w.byte(KIND_NUMERIC);
       writeNumeric(w, s);
-    } else {
+    } else if (s instanceof CategoricalSketch) {
       w.byte(KIND_CATEGORICAL);
       writeCategorical(w, s);
-    }
+    } else throw notASketch(`feature "${name}"`);
   }
   const bytes = w.finish();
   if (bytes.length > LIMITS.maxProfileBytes) {
@@ -212,6 +213,13 @@ export function encodeProfile(p: Profile): Uint8Array {
     );
   }
   return bytes;
+}
+
+function notASketch(what: string): ProtocolError {
+  return new ProtocolError(
+    'INVALID_ARGUMENT',
+    `Profile ${what} is not a NumericSketch or CategoricalSketch. Sketches lose their class through structuredClone or postMessage: send encodeProfile(profile) bytes instead and decode them on the other side.`,
+  );
 }
 
 function writeName(w: ByteWriter, name: string): void {

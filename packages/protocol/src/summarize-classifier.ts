@@ -1,3 +1,5 @@
+import type { CategoricalSketch } from './categorical-sketch.ts';
+import type { NumericSketch } from './numeric-sketch.ts';
 import { categoricalFeature, numericFeature, type Profile } from './profile.ts';
 import { readNumber, rowsOf, type TensorLike } from './tensor.ts';
 
@@ -16,7 +18,9 @@ export const NAN_CLASS_LABEL = 'NaN';
  * Records the features of a classifier's output, one value per row (per sample): `<name>.argmax`
  * (categorical: the winning class), `<name>.top1` (its probability) and `<name>.entropy` (of the
  * row's distribution, in nats). Rows that are not probabilities (a value outside [0, 1] or a sum off
- * by more than 1e-3) are read as logits and go through a softmax first, unless `logits` says.
+ * by more than 1e-3) are read as logits and go through a softmax first, unless `logits` says. A
+ * tensor with one value per row is a binary classifier: the probability (or logit, through a
+ * sigmoid) of class `1` against class `0`.
  *
  * @example
  * summarizeClassifierOutput(profile, 'probs', { data: probs, dims: [1, 10] });
@@ -31,6 +35,10 @@ export function summarizeClassifierOutput(
   const argmax = categoricalFeature(profile, `${name}.argmax`);
   const top1 = numericFeature(profile, `${name}.top1`);
   const entropy = numericFeature(profile, `${name}.entropy`);
+  if (width === 1) {
+    summarizeBinary(argmax, top1, entropy, probs, rows, opts);
+    return;
+  }
   const row = new Float64Array(width);
   for (let r = 0; r < rows; r++) {
     let best = 0;
@@ -71,6 +79,31 @@ export function summarizeClassifierOutput(
     argmax.add(opts.labels?.[best] ?? String(best));
     top1.add(row[best]! / total);
     entropy.add(h);
+  }
+}
+
+/** One output per row: the probability (or, outside [0, 1], the logit) of class 1 against class 0. */
+function summarizeBinary(
+  argmax: CategoricalSketch,
+  top1: NumericSketch,
+  entropy: NumericSketch,
+  probs: TensorLike,
+  rows: number,
+  opts: ClassifierSummaryOptions,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const x = readNumber(probs.data, r);
+    if (Number.isNaN(x)) {
+      argmax.add(NAN_CLASS_LABEL);
+      top1.add(Number.NaN);
+      entropy.add(Number.NaN);
+      continue;
+    }
+    const p = (opts.logits ?? !(x >= 0 && x <= 1)) ? 1 / (1 + Math.exp(-x)) : x;
+    const best = p >= 0.5 ? 1 : 0;
+    argmax.add(opts.labels?.[best] ?? String(best));
+    top1.add(Math.max(p, 1 - p));
+    entropy.add((p > 0 ? -p * Math.log(p) : 0) + (p < 1 ? -(1 - p) * Math.log(1 - p) : 0));
   }
 }
 

@@ -77,6 +77,17 @@ describe('summarizeClassifierOutput', () => {
     expect(num(p, 'logits.top1').max).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
   });
 
+  test('reads one value per row as a binary classifier (probability or logit)', () => {
+    const p = createProfile();
+    summarizeClassifierOutput(p, 'y', { data: new Float32Array([0.9, 0.2, 3]), dims: [3, 1] });
+    expect([...cat(p, 'y.argmax').counts()]).toEqual([
+      ['0', 1],
+      ['1', 2],
+    ]);
+    expect(num(p, 'y.top1').min).toBeCloseTo(0.8, 6);
+    expect(num(p, 'y.top1').max).toBeCloseTo(1 / (1 + Math.exp(-3)), 6);
+  });
+
   test('detects probability tensors', () => {
     expect(isProbabilityTensor({ data: new Float32Array([0.2, 0.8]), dims: [1, 2] })).toBe(true);
     expect(isProbabilityTensor({ data: new Float32Array([2, -1]), dims: [1, 2] })).toBe(false);
