@@ -41,9 +41,11 @@ export {
 } from './numeric-sketch.ts';
 export {
   categoricalFeature,
+  cloneProfile,
   createProfile,
   type FeatureSketch,
   latencySketch,
+  mergeProfileInto,
   mergeProfiles,
   numericFeature,
   type Profile,

@@ -5,8 +5,10 @@ import { ProtocolError } from './errors.ts';
 import { NumericSketch } from './numeric-sketch.ts';
 import {
   categoricalFeature,
+  cloneProfile,
   createProfile,
   latencySketch,
+  mergeProfileInto,
   mergeProfiles,
   numericFeature,
   type Profile,
@@ -143,6 +145,16 @@ describe('profile encoding', () => {
     const b = createProfile();
     b.features['input.x'] = new CategoricalSketch();
     expectCode(() => mergeProfiles(a, b), 'FEATURE_KIND_MISMATCH');
+    const target = cloneProfile(a);
+    expectCode(() => mergeProfileInto(target, b), 'FEATURE_KIND_MISMATCH');
+    expect(encodeProfile(target)).toEqual(before);
+  });
+
+  test('mergeProfileInto folds windows in place, equal to mergeProfiles', () => {
+    const w = [1, 2, 3].map((i) => profileOf([{ x: [i, -i], label: String(i), ms: i, ok: i !== 2 }]));
+    const folded = w.reduce((acc, p) => mergeProfileInto(acc, p), createProfile());
+    const pairwise = mergeProfiles(mergeProfiles(w[0]!, w[1]!), w[2]!);
+    expect(encodeProfile(folded)).toEqual(encodeProfile(pairwise));
   });
 
   test('says what to do when a profile lost its sketch classes (structuredClone, postMessage)', () => {

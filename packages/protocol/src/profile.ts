@@ -73,11 +73,42 @@ function kindMismatch(name: string): ProtocolError {
   );
 }
 
-function mergeSketch(name: string, a: FeatureSketch | undefined, b: FeatureSketch): FeatureSketch {
-  if (a === undefined) return b.clone();
-  if (a instanceof NumericSketch && b instanceof NumericSketch) return a.clone().merge(b);
-  if (a instanceof CategoricalSketch && b instanceof CategoricalSketch) return a.clone().merge(b);
-  throw kindMismatch(name);
+/** A deep copy of a profile. */
+export function cloneProfile(p: Profile): Profile {
+  const out = createProfile();
+  out.inferences = p.inferences;
+  out.errors = p.errors;
+  for (const [k, s] of Object.entries(p.latency)) out.latency[k] = s.clone();
+  for (const [k, s] of Object.entries(p.features)) out.features[k] = s.clone();
+  return out;
+}
+
+function sameKind(a: FeatureSketch | undefined, b: FeatureSketch): boolean {
+  return a === undefined || a instanceof NumericSketch === b instanceof NumericSketch;
+}
+
+/**
+ * Merges `source` into `target` in place and returns `target` (the cheap way to fold many windows
+ * into one). Checks every feature's kind before changing anything, so a `FEATURE_KIND_MISMATCH`
+ * leaves `target` as it was.
+ */
+export function mergeProfileInto(target: Profile, source: Profile): Profile {
+  for (const [k, s] of Object.entries(source.features))
+    if (!sameKind(target.features[k], s)) throw kindMismatch(k);
+  target.inferences += source.inferences;
+  target.errors += source.errors;
+  for (const [k, s] of Object.entries(source.latency)) {
+    const t = target.latency[k];
+    if (t === undefined) target.latency[k] = s.clone();
+    else t.merge(s);
+  }
+  for (const [k, s] of Object.entries(source.features)) {
+    const t = target.features[k];
+    if (t === undefined) target.features[k] = s.clone();
+    else if (t instanceof NumericSketch) t.merge(s as NumericSketch);
+    else t.merge(s as CategoricalSketch);
+  }
+  return target;
 }
 
 /**
@@ -85,13 +116,5 @@ function mergeSketch(name: string, a: FeatureSketch | undefined, b: FeatureSketc
  * profile and leaves both inputs untouched. Associative and commutative, bin for bin.
  */
 export function mergeProfiles(a: Profile, b: Profile): Profile {
-  const out = createProfile();
-  out.inferences = a.inferences + b.inferences;
-  out.errors = a.errors + b.errors;
-  for (const [k, s] of Object.entries(a.latency)) out.latency[k] = s.clone();
-  for (const [k, s] of Object.entries(b.latency))
-    out.latency[k] = mergeSketch(k, out.latency[k], s) as NumericSketch;
-  for (const [k, s] of Object.entries(a.features)) out.features[k] = s.clone();
-  for (const [k, s] of Object.entries(b.features)) out.features[k] = mergeSketch(k, out.features[k], s);
-  return out;
+  return mergeProfileInto(cloneProfile(a), b);
 }
