@@ -72,6 +72,13 @@ export class ByteReader {
     return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
   }
 
+  f32(what = 'a float32'): number {
+    this.need(4, what);
+    const x = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return x;
+  }
+
   f64(what = 'a float64'): number {
     this.need(8, what);
     const x = this.view.getFloat64(this.pos, true);

@@ -48,6 +48,12 @@ export class ByteWriter {
     this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
+  f32(x: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.pos, x, true);
+    this.pos += 4;
+  }
+
   f64(x: number): void {
     this.reserve(8);
     this.view.setFloat64(this.pos, x, true);

@@ -75,13 +75,13 @@ describe('profile encoding', () => {
       [
         '01 02 00 00 02', // version, inferences 2, errors 0, no latency, 2 features
         '01 66 00', // "f", numeric
-        '90 4e 80 10', // alpha 10000 millionths, maxBins 2048
+        '3f', // flags: default alpha and maxBins, special counts, both stores, min/max as float32
         '01 00 00 00', // zeros 1, NaN 0, +Inf 0, -Inf 0
         '01 00 01 02', // positive bins: 1 run from index 0, length 1, count +1
         '01 00 01 02', // negative bins: the same
         '00 00 00 00 00 00 00 00', // sum 0
-        '00 00 00 00 00 00 f0 bf', // min -1
-        '00 00 00 00 00 00 f0 3f', // max 1
+        '00 00 80 bf', // min -1 (float32)
+        '00 00 80 3f', // max 1 (float32)
         '00 00 00 00 00 00 00 40', // m2 2
         '01 67 01', // "g", categorical
         '04 08 01', // maxLabels 4, maxLabelLength 8, 1 label

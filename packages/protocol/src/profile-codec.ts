@@ -3,7 +3,7 @@ import { ByteWriter } from './byte-writer.ts';
 import { CategoricalSketch } from './categorical-sketch.ts';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
-import { NumericSketch, type NumericSketchState } from './numeric-sketch.ts';
+import { DEFAULT_ALPHA, DEFAULT_MAX_BINS, NumericSketch, type NumericSketchState } from './numeric-sketch.ts';
 import { createProfile, type Profile } from './profile.ts';
 
 /** First byte of every encoded profile. */
@@ -79,55 +79,94 @@ function count(bins: Array<[number, number]>): number {
   return n;
 }
 
+// Flags byte of a numeric sketch: what follows, so that common sketches cost few bytes.
+const F_DEFAULT_ALPHA = 1;
+const F_DEFAULT_MAX_BINS = 2;
+const F_SPECIAL_COUNTS = 4;
+const F_POSITIVE = 8;
+const F_NEGATIVE = 16;
+const F_MINMAX_F32 = 32;
+const F_ALL = 63;
+
 function writeNumeric(w: ByteWriter, s: NumericSketch): void {
   const st = s.toState();
-  // alpha as millionths when exact (2 bytes for 0.01), else 0 and the float64.
-  const micros = Math.round(st.alpha * 1e6);
-  if (micros > 0 && micros / 1e6 === st.alpha) w.varint(micros);
-  else {
-    w.varint(0);
-    w.f64(st.alpha);
+  const special = st.zeroCount + st.nanCount + st.posInfCount + st.negInfCount > 0;
+  const hasBins = st.positive.length > 0 || st.negative.length > 0;
+  const f32 = hasBins && Math.fround(st.min) === st.min && Math.fround(st.max) === st.max;
+  w.byte(
+    (st.alpha === DEFAULT_ALPHA ? F_DEFAULT_ALPHA : 0) |
+      (st.maxBins === DEFAULT_MAX_BINS ? F_DEFAULT_MAX_BINS : 0) |
+      (special ? F_SPECIAL_COUNTS : 0) |
+      (st.positive.length > 0 ? F_POSITIVE : 0) |
+      (st.negative.length > 0 ? F_NEGATIVE : 0) |
+      (f32 ? F_MINMAX_F32 : 0),
+  );
+  if (st.alpha !== DEFAULT_ALPHA) {
+    // alpha as millionths when exact, else 0 and the float64.
+    const micros = Math.round(st.alpha * 1e6);
+    if (micros > 0 && micros / 1e6 === st.alpha) w.varint(micros);
+    else {
+      w.varint(0);
+      w.f64(st.alpha);
+    }
   }
-  w.varint(st.maxBins);
-  w.varint(st.zeroCount);
-  w.varint(st.nanCount);
-  w.varint(st.posInfCount);
-  w.varint(st.negInfCount);
-  writeBins(w, st.positive);
-  writeBins(w, st.negative);
-  if (s.count > 0) {
+  if (st.maxBins !== DEFAULT_MAX_BINS) w.varint(st.maxBins);
+  if (special) {
+    w.varint(st.zeroCount);
+    w.varint(st.nanCount);
+    w.varint(st.posInfCount);
+    w.varint(st.negInfCount);
+  }
+  if (st.positive.length > 0) writeBins(w, st.positive);
+  if (st.negative.length > 0) writeBins(w, st.negative);
+  // Moments only when some value is non-zero: for zeros alone they are all 0.
+  if (hasBins) {
     w.f64(st.sum);
-    w.f64(st.min);
-    w.f64(st.max);
+    if (f32) {
+      w.f32(st.min);
+      w.f32(st.max);
+    } else {
+      w.f64(st.min);
+      w.f64(st.max);
+    }
     w.f64(st.m2);
   }
 }
 
 function readNumeric(r: ByteReader): NumericSketch {
-  const micros = r.varint('alpha');
-  const alpha = micros === 0 ? r.f64('alpha') : micros / 1e6;
-  const maxBins = r.count('maxBins', LIMITS.maxBins);
+  const flags = r.byte('numeric flags');
+  if ((flags & ~F_ALL) !== 0)
+    throw new ProtocolError('DECODE_INVALID', `Numeric sketch flags ${flags} are unknown.`);
+  let alpha = DEFAULT_ALPHA;
+  if (!(flags & F_DEFAULT_ALPHA)) {
+    const micros = r.varint('alpha');
+    alpha = micros === 0 ? r.f64('alpha') : micros / 1e6;
+  }
+  const maxBins = flags & F_DEFAULT_MAX_BINS ? DEFAULT_MAX_BINS : r.count('maxBins', LIMITS.maxBins);
+  const special = (flags & F_SPECIAL_COUNTS) !== 0;
   const st: NumericSketchState = {
     alpha,
     maxBins,
-    zeroCount: r.varint('zero count'),
-    nanCount: r.varint('NaN count'),
-    posInfCount: r.varint('+Infinity count'),
-    negInfCount: r.varint('-Infinity count'),
-    positive: readBins(r, maxBins),
-    negative: readBins(r, maxBins),
+    zeroCount: special ? r.varint('zero count') : 0,
+    nanCount: special ? r.varint('NaN count') : 0,
+    posInfCount: special ? r.varint('+Infinity count') : 0,
+    negInfCount: special ? r.varint('-Infinity count') : 0,
+    positive: flags & F_POSITIVE ? readBins(r, maxBins) : [],
+    negative: flags & F_NEGATIVE ? readBins(r, maxBins) : [],
     sum: 0,
     min: 0,
     max: 0,
     mean: 0,
     m2: 0,
   };
-  if (st.zeroCount > 0 || st.positive.length > 0 || st.negative.length > 0) {
+  if (st.positive.length > 0 || st.negative.length > 0) {
     st.sum = r.f64('sum');
-    st.min = r.f64('min');
-    st.max = r.f64('max');
-    st.mean = st.sum / (st.zeroCount + count(st.positive) + count(st.negative));
+    st.min = flags & F_MINMAX_F32 ? r.f32('min') : r.f64('min');
+    st.max = flags & F_MINMAX_F32 ? r.f32('max') : r.f64('max');
     st.m2 = r.f64('m2');
+    st.mean = st.sum / (st.zeroCount + count(st.positive) + count(st.negative));
+  } else if (flags & (F_POSITIVE | F_NEGATIVE | F_MINMAX_F32)) {
+    throw new ProtocolError('DECODE_INVALID', 'Numeric sketch flags announce bins that are not there.');
   }
   return NumericSketch.fromState(st);
 }
