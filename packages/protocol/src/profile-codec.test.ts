@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { fromBase64 } from './base64.ts';
 import { CategoricalSketch } from './categorical-sketch.ts';
 import { ProtocolError } from './errors.ts';
 import { NumericSketch } from './numeric-sketch.ts';
@@ -14,6 +15,7 @@ import {
   type Profile,
 } from './profile.ts';
 import { decodeProfile, encodeProfile, PROFILE_FORMAT_VERSION } from './profile-codec.ts';
+import { GOLDEN_PROFILE_V1 } from './testing/golden-profile-v1.ts';
 
 const value = fc.oneof(
   fc.double({ min: -1e6, max: 1e6 }),
@@ -194,15 +196,30 @@ describe('profile encoding', () => {
         for (const [i, b] of edits) copy[i] = b;
         return copy;
       });
+    const golden = fromBase64(GOLDEN_PROFILE_V1);
+    const mutatedGolden = fc
+      .array(fc.tuple(fc.nat(golden.length - 1), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 3,
+      })
+      .map((edits) => {
+        const copy = golden.slice();
+        for (const [i, b] of edits) copy[i] = b;
+        return copy;
+      });
+    const truncatedGolden = fc.nat(golden.length - 1).map((n) => golden.subarray(0, n));
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated), (bytes) => {
-        try {
-          const p = decodeProfile(bytes);
-          encodeProfile(p);
-        } catch (e) {
-          if (!(e instanceof ProtocolError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated, mutatedGolden, truncatedGolden),
+        (bytes) => {
+          try {
+            const p = decodeProfile(bytes);
+            encodeProfile(p);
+          } catch (e) {
+            if (!(e instanceof ProtocolError)) throw e;
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

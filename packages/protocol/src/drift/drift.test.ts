@@ -130,6 +130,11 @@ describe('compareProfiles', () => {
     expect(d.gone!.missing).toEqual({ reference: 0, current: 1, delta: 1 });
     expect(d.label!.missing.current).toBeCloseTo(0.4, 12);
     expect(overallStatus(d)).toBe('alert');
+    const loose = { warn: 100, alert: 200 };
+    const relaxed = compareProfiles(ref, cur, {
+      features: { x: { psi: loose, js: loose, ks: loose, wasserstein: loose } },
+    });
+    expect(relaxed.x!.status).toBe('ok');
     cur.features.label = sketch([1]);
     expect(() => compareProfiles(ref, cur)).toThrow(
       expect.objectContaining({ code: 'FEATURE_KIND_MISMATCH' }),

@@ -28,7 +28,8 @@ function emptyLike(s: FeatureSketch): FeatureSketch {
 /**
  * Compares every feature of `cur` with the same feature of `ref`. A feature present on one side
  * only is compared with an empty sketch (status `insufficient`, missing rate 1 on the empty side).
- * Throws `FEATURE_KIND_MISMATCH` when a feature is numeric on one side and categorical on the other.
+ * `opts.features[name]` overrides the shared options for one feature. Throws
+ * `FEATURE_KIND_MISMATCH` when a feature is numeric on one side and categorical on the other.
  *
  * @example
  * for (const [name, d] of Object.entries(compareProfiles(reference, current))) if (d.status === 'alert') …
@@ -36,8 +37,9 @@ function emptyLike(s: FeatureSketch): FeatureSketch {
 export function compareProfiles(
   ref: Profile,
   cur: Profile,
-  opts?: DriftOptions,
+  opts?: DriftOptions & { features?: Record<string, DriftOptions> },
 ): Record<string, FeatureDrift> {
+  const { features, ...shared } = opts ?? {};
   const out: Record<string, FeatureDrift> = Object.create(null);
   const names = [...new Set([...Object.keys(ref.features), ...Object.keys(cur.features)])].sort();
   for (const name of names) {
@@ -46,9 +48,10 @@ export function compareProfiles(
     const a = r ?? emptyLike(c!);
     const b = c ?? emptyLike(r!);
     let drift: NumericDrift | CategoricalDrift;
-    if (a instanceof NumericSketch && b instanceof NumericSketch) drift = compareNumeric(a, b, opts);
+    const o = features?.[name] ? { ...shared, ...features[name] } : shared;
+    if (a instanceof NumericSketch && b instanceof NumericSketch) drift = compareNumeric(a, b, o);
     else if (a instanceof CategoricalSketch && b instanceof CategoricalSketch)
-      drift = compareCategorical(a, b, opts);
+      drift = compareCategorical(a, b, o);
     else {
       throw new ProtocolError(
         'FEATURE_KIND_MISMATCH',
