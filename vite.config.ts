@@ -19,6 +19,7 @@ export default defineConfig({
         },
       },
       { test: { name: 'scripts', root: 'scripts', include: ['**/*.test.ts'], testTimeout: 120_000 } },
+      { test: { name: 'demo', root: 'demo', include: ['src/**/*.test.ts'] } },
     ],
   },
 });

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// `pnpm start`: the collector (on its embedded PGlite database, dev keys) and the demo page,
+// side by side. Prints the URLs to open, forwards Ctrl-C to both, and exits non-zero when either
+// one dies. Ports: PORT (demo, default 5173) and COLLECTOR_PORT (default 8787).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const demoPort = parsePort('PORT', 5173);
+const collectorPort = parsePort('COLLECTOR_PORT', 8787);
+const collectorUrl = `http://localhost:${collectorPort}`;
+const collectorBin = join(root, 'packages', 'collector', 'bin', 'driftline.mjs');
+const dataDir = join('.driftline', 'data');
+
+/** @param {string} name @param {number} fallback */
+function parsePort(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`start: ${name}=${raw} is not a port number (0-65535); unset it or pick a free port`);
+    process.exit(2);
+  }
+  return port;
+}
+
+let stopping = false;
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let collector;
+/** @type {import('vite').ViteDevServer | undefined} */
+let demo;
+
+/** Stops both and exits with `code`. */
+async function shutdown(code, signal = 'SIGTERM') {
+  if (stopping) return;
+  stopping = true;
+  const collectorExited =
+    collector && collector.exitCode === null && collector.signalCode === null
+      ? new Promise((resolve) => collector?.once('exit', resolve))
+      : Promise.resolve();
+  collector?.kill(signal);
+  const killTimer = setTimeout(() => collector?.kill('SIGKILL'), 5000);
+  await Promise.allSettled([demo?.close(), collectorExited]);
+  clearTimeout(killTimer);
+  process.exit(code);
+}
+
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    console.log(`\nstart: ${signal} received, stopping the collector and the demo…`);
+    void shutdown(0, signal);
+  });
+}
+
+if (existsSync(collectorBin)) {
+  collector = spawn(
+    process.execPath,
+    [collectorBin, 'serve', '--port', String(collectorPort), '--data-dir', dataDir, '--dev'],
+    { cwd: root, stdio: 'inherit' },
+  );
+  collector.on('error', (error) => {
+    console.error(`start: could not start the collector: ${error.message}`);
+    void shutdown(1);
+  });
+  collector.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(
+      `start: the collector stopped (${signal ?? `exit code ${code}`}); is port ${collectorPort} free? ` +
+        'Set COLLECTOR_PORT to use another. Stopping the demo too.',
+    );
+    void shutdown(1);
+  });
+} else {
+  console.error(
+    `start: the collector is not built yet (${collectorBin} is missing); starting the demo alone, telemetry will not be collected`,
+  );
+}
+
+try {
+  const { createServer } = await import('vite');
+  process.env.VITE_DRIFTLINE_COLLECTOR_URL ??= collectorUrl;
+  demo = await createServer({
+    configFile: join(root, 'demo', 'vite.config.ts'),
+    server: { port: demoPort, strictPort: true },
+  });
+  await demo.listen();
+  demo.httpServer?.on('close', () => {
+    if (stopping) return;
+    console.error('start: the demo server closed; stopping the collector too.');
+    void shutdown(1);
+  });
+} catch (error) {
+  console.error(
+    `start: the demo server did not start: ${error instanceof Error ? error.message : String(error)}; ` +
+      `is port ${demoPort} free? Set PORT to use another.`,
+  );
+  await shutdown(1);
+}
+
+const demoUrl = demo?.resolvedUrls?.local[0] ?? `http://localhost:${demoPort}/`;
+console.log(`
+  Driftline is running. Open:
+    demo       ${demoUrl}
+    collector  ${collector ? `${collectorUrl}  (dev keys; API under /v1)` : 'not started (see above)'}
+  Ctrl-C stops both.
+`);
