@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.ts';
+import { LIMITS } from './limits.ts';
 import { utf8Decode } from './utf8.ts';
 
 /**
@@ -8,6 +9,8 @@ import { utf8Decode } from './utf8.ts';
 export class ByteReader {
   private pos = 0;
   private readonly view: DataView;
+  /** Bin indexes the decoded stores may still span in all (see LIMITS.maxDecodedBins). */
+  binBudget: number = LIMITS.maxDecodedBins;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -11,6 +11,12 @@ export const LIMITS = {
   maxLatencyStages: 16,
   /** Longest feature or stage name, in UTF-8 bytes. */
   maxNameBytes: 128,
+  /**
+   * Most bin indexes all numeric stores of one profile may span together: decoded stores are dense,
+   * so this bounds the decoder's memory (× 8 bytes = 32 MiB) whatever a small input claims.
+   * `encodeProfile` enforces it too, so every profile that encodes also decodes.
+   */
+  maxDecodedBins: 1 << 22,
   /** Largest `maxBins` of a numeric sketch (per sign). */
   maxBins: 4096,
   /** Smallest and largest relative accuracy of a numeric sketch. */

@@ -180,6 +180,26 @@ describe('profile encoding', () => {
     }
     expectCode(() => decodeProfile(new Uint8Array([...bytes, 0])), 'DECODE_INVALID');
     expectCode(() => decodeProfile(new Uint8Array((1 << 20) + 1)), 'DECODE_TOO_LARGE');
+    // Stores are dense: 1100 sketches whose two bins sit 4095 indexes apart would claim 36 MB.
+    const wide = createProfile();
+    for (let f = 0; f < 1024; f++) {
+      const s = new NumericSketch({ maxBins: 4096 });
+      s.addMany([1, 2 ** (4095 / 35), -1, -(2 ** (4095 / 35))]);
+      wide.features[`f${f}`] = s;
+    }
+    expectCode(() => encodeProfile(wide), 'INVALID_ARGUMENT');
+    // The decoder holds the same line against bytes made elsewhere: 512 such features are the
+    // most that fit; splice in a 513th and decoding refuses before allocating it.
+    const most = createProfile();
+    for (let f = 0; f < 512; f++) most.features[`f${f}`] = wide.features[`f${f}`]!;
+    const one = createProfile();
+    one.features.z = wide.features.f0!;
+    const a = encodeProfile(most);
+    const b = encodeProfile(one);
+    expect([...a.subarray(0, 6)]).toEqual([1, 0, 0, 0, 0x80, 0x04]);
+    const spliced = new Uint8Array([1, 0, 0, 0, 0x81, 0x04, ...a.subarray(6), ...b.subarray(5)]);
+    expect(decodeProfile(a).features.f511).toBeDefined();
+    expectCode(() => decodeProfile(spliced), 'DECODE_TOO_LARGE');
     // A feature count far above the cap is refused before anything is allocated.
     expectCode(() => decodeProfile(new Uint8Array([1, 0, 0, 0, 0xff, 0xff, 0x03])), 'DECODE_TOO_LARGE');
   });

@@ -70,6 +70,18 @@ function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
     }
     next = start + len;
   }
+  const first = bins[0];
+  const last = bins[bins.length - 1];
+  if (first && last) {
+    // A store allocates its span: bound the total so small hostile inputs cannot claim much memory.
+    r.binBudget -= last[0] - first[0] + 1;
+    if (r.binBudget < 0) {
+      throw new ProtocolError(
+        'DECODE_TOO_LARGE',
+        `Profile bins span more than ${LIMITS.maxDecodedBins} indexes in all.`,
+      );
+    }
+  }
   return bins;
 }
 
@@ -222,6 +234,19 @@ export function encodeProfile(p: Profile): Uint8Array {
     if (!Number.isSafeInteger(n) || n < 0) {
       throw new ProtocolError('INVALID_ARGUMENT', `Profile ${k} must be a non-negative integer, got ${n}.`);
     }
+  }
+  let span = 0;
+  for (const s of [...Object.values(p.latency), ...Object.values(p.features)]) {
+    if (!(s instanceof NumericSketch)) continue;
+    for (const bins of [s.positiveBins(), s.negativeBins()]) {
+      if (bins.length > 0) span += bins[bins.length - 1]![0] - bins[0]![0] + 1;
+    }
+  }
+  if (span > LIMITS.maxDecodedBins) {
+    throw new ProtocolError(
+      'INVALID_ARGUMENT',
+      `Profile bins span ${span} indexes in all, above the ${LIMITS.maxDecodedBins} cap; use fewer features or a smaller maxBins.`,
+    );
   }
   const w = new ByteWriter();
   w.byte(PROFILE_FORMAT_VERSION);
