@@ -2,6 +2,9 @@ import { BinStore } from './bin-store.ts';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { LogIndex } from './log-index.ts';
+import { checkNumericState, type NumericSketchState } from './numeric-state.ts';
+
+export type { NumericSketchState } from './numeric-state.ts';
 
 /** Options of a {@link NumericSketch}. */
 export interface NumericSketchOptions {
@@ -9,23 +12,6 @@ export interface NumericSketchOptions {
   alpha?: number;
   /** Most bins kept per sign before the smallest magnitudes are folded together. Default 2048. */
   maxBins?: number;
-}
-
-/** The plain data of a numeric sketch, as encoded on the wire. Bins are `[index, count]`. */
-export interface NumericSketchState {
-  alpha: number;
-  maxBins: number;
-  zeroCount: number;
-  nanCount: number;
-  posInfCount: number;
-  negInfCount: number;
-  sum: number;
-  min: number;
-  max: number;
-  mean: number;
-  m2: number;
-  positive: Array<[number, number]>;
-  negative: Array<[number, number]>;
 }
 
 export const DEFAULT_ALPHA = 0.01;
@@ -387,56 +373,26 @@ export class NumericSketch {
    * `DECODE_INVALID` or `DECODE_TOO_LARGE` otherwise.
    */
   static fromState(state: NumericSketchState): NumericSketch {
-    const invalid = (why: string): never => {
-      throw new ProtocolError('DECODE_INVALID', `Numeric sketch is inconsistent: ${why}.`);
-    };
+    checkNumericState(state);
     let sketch: NumericSketch;
     try {
       sketch = new NumericSketch({ alpha: state.alpha, maxBins: state.maxBins });
     } catch (cause) {
-      throw new ProtocolError('DECODE_INVALID', `Numeric sketch settings are out of range.`, { cause });
+      throw new ProtocolError('DECODE_INVALID', 'Numeric sketch settings are out of range.', { cause });
     }
-    const isCount = (c: number) => Number.isSafeInteger(c) && c >= 0;
-    for (const c of [state.zeroCount, state.nanCount, state.posInfCount, state.negInfCount]) {
-      if (!isCount(c)) invalid(`count ${c} is not a non-negative integer`);
-    }
-    let n = state.zeroCount;
-    for (const [store, bins] of [
-      [sketch.pos, state.positive],
-      [sketch.neg, state.negative],
-    ] as const) {
-      if (bins.length > state.maxBins) {
-        throw new ProtocolError('DECODE_TOO_LARGE', `A numeric sketch has more than maxBins bins.`);
-      }
-      let prev = Number.NEGATIVE_INFINITY;
-      for (const [i, c] of bins) {
-        if (!Number.isSafeInteger(i) || i <= prev)
-          invalid('bin indexes are not strictly increasing integers');
-        if (!isCount(c) || c === 0) invalid('a bin count is not a positive integer');
-        prev = i;
-      }
-      const first = bins[0];
-      const last = bins[bins.length - 1];
-      if (first && last && last[0] - first[0] + 1 > state.maxBins) invalid('bins span more than maxBins');
-      store.load(bins);
-      n += store.total;
-    }
-    if (!Number.isSafeInteger(n)) invalid('total count overflows');
+    sketch.pos.load(state.positive);
+    sketch.neg.load(state.negative);
     sketch.zeros = state.zeroCount;
     sketch.nan = state.nanCount;
     sketch.posInf = state.posInfCount;
     sketch.negInf = state.negInfCount;
-    sketch.n = n;
-    if (n > 0) {
-      const { sum, min, max, mean, m2 } = state;
-      // sum, mean and m2 may legitimately overflow to ±Infinity on extreme data; min and max cannot.
-      if (!Number.isFinite(min) || !Number.isFinite(max) || !(min <= max))
-        invalid('min and max are not ordered finite values');
-      sketch.s = sum;
-      sketch.lo = min;
-      sketch.hi = max;
-      sketch.shift = mean;
-      sketch.s2 = m2;
+    sketch.n = state.zeroCount + sketch.pos.total + sketch.neg.total;
+    if (sketch.n > 0) {
+      sketch.s = state.sum;
+      sketch.lo = state.min;
+      sketch.hi = state.max;
+      sketch.shift = state.mean;
+      sketch.s2 = state.m2;
     }
     return sketch;
   }
