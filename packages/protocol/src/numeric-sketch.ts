@@ -287,6 +287,14 @@ export class NumericSketch {
     return this.neg.entries();
   }
 
+  /** Indexes the two bin stores span together (each is dense: 8 bytes per index). */
+  get binSpan(): number {
+    return (
+      (this.pos.total > 0 ? this.pos.hi - this.pos.lo + 1 : 0) +
+      (this.neg.total > 0 ? this.neg.hi - this.neg.lo + 1 : 0)
+    );
+  }
+
   /** Index of the bin that holds `|x|` for a finite non-zero `x`. */
   indexOf(x: number): number {
     return this.map.index(Math.abs(x));

@@ -165,10 +165,7 @@ export function encodeProfile(p: Profile): Uint8Array {
   }
   let span = 0;
   for (const s of [...Object.values(p.latency), ...Object.values(p.features)]) {
-    if (!(s instanceof NumericSketch)) continue;
-    for (const bins of [s.positiveBins(), s.negativeBins()]) {
-      if (bins.length > 0) span += bins[bins.length - 1]![0] - bins[0]![0] + 1;
-    }
+    if (s instanceof NumericSketch) span += s.binSpan;
   }
   if (span > LIMITS.maxDecodedBins) {
     throw new ProtocolError(
