@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.ts';
-import { compactOnce } from '../src/rollups/compactor.ts';
+import { compactOnce, dropFineRollups } from '../src/rollups/compactor.ts';
+import { minuteBucket } from '../src/rollups/rollup-key.ts';
 import { createApp } from '../src/server/create-app.ts';
 import type { Storage } from '../src/storage/storage.ts';
 import { makeBatch, makeProfile } from './fixtures.ts';
@@ -223,7 +224,8 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
     });
 
     it('answers drift against the baseline and against another version', async () => {
-      const t0 = Date.now() - 30 * 60_000;
+      const t0 = Date.now() - 3 * 3_600_000;
+      const recent = Math.floor((Date.now() - 20 * 60_000 - t0) / 60_000);
       const send = (version: string, minute: number, shift: number, seed: number) =>
         post(
           makeBatch({
@@ -240,16 +242,16 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       ] as const)
         expect((await send('1.0.0', m, 0, seed)).statusCode).toBe(200);
       for (const [m, seed] of [
-        [20, 3],
-        [21, 4],
+        [recent, 3],
+        [recent + 1, 4],
       ] as const)
         expect((await send('1.0.0', m, 0, seed)).statusCode).toBe(200);
       for (const [m, seed] of [
-        [20, 5],
-        [21, 6],
+        [recent, 5],
+        [recent + 1, 6],
       ] as const)
         expect((await send('2.0.0', m, 3, seed)).statusCode).toBe(200);
-      const from = t0 + 15 * 60_000;
+      const from = Date.now() - 30 * 60_000;
       const same = (await get(`/v1/models/drift/drift?version=1.0.0&from=${from}`)).json();
       expect(same.reference).toMatchObject({ kind: 'baseline', version: '1.0.0', inferences: 600 });
       expect(same.window.inferences).toBe(600);
@@ -264,6 +266,30 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect(shifted.features.argmax.status).not.toBe('alert');
       const missing = (await get('/v1/models/drift/drift?version=2.0.0&reference=version:9.9.9')).json();
       expect(missing.error.code).toBe('no_reference');
+    });
+
+    it('answers the same after minute rollups are coarsened to hours', async () => {
+      const t = Date.now() - 2 * 3_600_000;
+      for (let i = 0; i < 3; i++) {
+        const b = makeBatch({
+          model: 'coarse',
+          deviceId: `c${i}`,
+          start: t + i * 7 * 60_000,
+          profile: makeProfile(4 + i, { seed: i }),
+        });
+        expect((await post(b)).statusCode).toBe(200);
+      }
+      while ((await compactOnce(storage)) > 0);
+      const range = `from=${t - 3_600_000}&to=${Date.now()}`;
+      const before = (await get(`/v1/models/coarse/latency?${range}`)).json().groups[0];
+      expect(before.inferences).toBe(15);
+      await dropFineRollups(storage, minuteBucket(Date.now()));
+      const levels = await storage.query<{ r: number }>(
+        "SELECT DISTINCT resolution AS r FROM rollups WHERE model = 'coarse' ORDER BY 1",
+      );
+      expect(levels.map((l) => l.r)).toEqual([60, 1440]);
+      expect((await get(`/v1/models/coarse/summary?${range}`)).json()).toMatchObject({ inferences: 15 });
+      expect((await get(`/v1/models/coarse/latency?${range}`)).json().groups[0]).toEqual(before);
     });
 
     it('merges concurrent writers and compactors without losing an update', async () => {
@@ -287,7 +313,7 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
         devices: 40,
       });
       const rows = await storage.query<{ n: number }>(
-        "SELECT count(*)::integer AS n FROM rollups WHERE model = 'race'",
+        "SELECT count(*)::integer AS n FROM rollups WHERE model = 'race' AND resolution = 1",
       );
       expect(rows[0]!.n).toBe(1);
       const lat = (await get('/v1/models/race/latency')).json();

@@ -63,7 +63,7 @@ describe('two collector processes on one PostgreSQL', () => {
       }
       const rows = await storage.query<{ n: number; inf: number; parts: number }>(
         `SELECT count(*)::integer AS n, sum(inferences)::integer AS inf,
-                (SELECT count(*) FROM rollup_parts)::integer AS parts FROM rollups WHERE model = 'fleet'`,
+                (SELECT count(*) FROM rollup_parts)::integer AS parts FROM rollups WHERE model = 'fleet' AND resolution = 1`,
       );
       expect(rows[0]).toEqual({ n: 4, inf: expected, parts: 0 });
     } finally {

@@ -46,7 +46,7 @@ export async function evaluateAlerts(
       webhook_url: string | null;
     }>(
       `SELECT DISTINCT t.model, t.version, s.latency_p95_ms, s.webhook_url FROM (
-         SELECT model, version FROM rollups WHERE bucket BETWEEN $1 AND $2 AND role = 'primary'
+         SELECT model, version FROM rollups WHERE resolution = 1 AND bucket BETWEEN $1 AND $2 AND role = 'primary'
          UNION SELECT model, version FROM rollup_parts WHERE bucket BETWEEN $1 AND $2 AND role = 'primary') t
        LEFT JOIN model_settings s ON s.model = t.model ORDER BY 1, 2`,
       [range.fromBucket, range.toBucket],

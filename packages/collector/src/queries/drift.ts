@@ -22,7 +22,7 @@ export function parseReference(s: string | undefined): ReferenceSpec {
 /** Finds the latest version of a model that has primary telemetry. */
 async function latestVersion(sql: Sql, model: string): Promise<string> {
   const rows = await sql.query<{ version: string }>(
-    `SELECT version FROM (SELECT version, bucket FROM rollups WHERE model = $1
+    `SELECT version FROM (SELECT version, bucket FROM rollups WHERE model = $1 AND resolution = 60
        UNION ALL SELECT version, bucket FROM rollup_parts WHERE model = $1) t
      GROUP BY version ORDER BY max(bucket) DESC, version DESC LIMIT 1`,
     [model],
@@ -36,7 +36,8 @@ async function latestVersion(sql: Sql, model: string): Promise<string> {
  * they hold at least `n` inferences.
  */
 export async function baselineProfile(sql: Sql, model: string, version: string, n: number) {
-  const rows = await readRollups(sql, { model, version, role: 'primary' });
+  // Hour rows: a baseline must not move when minute rows are coarsened away after retention.
+  const rows = await readRollups(sql, { model, version, role: 'primary', resolution: 60 });
   const taken = [];
   let count = 0;
   for (const r of rows) {
@@ -46,8 +47,8 @@ export async function baselineProfile(sql: Sql, model: string, version: string, 
   }
   if (taken.length === 0)
     throw noReference(`Version ${version} of ${model} has no production telemetry yet.`);
-  const last = taken[taken.length - 1]!.bucket;
-  return { profile: mergeAll(taken), inferences: count, to: last * 60_000 + 59_999 };
+  const last = Math.floor(taken[taken.length - 1]!.bucket / 60) * 60;
+  return { profile: mergeAll(taken), inferences: count, to: (last + 60) * 60_000 - 1 };
 }
 
 /**
@@ -57,12 +58,12 @@ export async function baselineProfile(sql: Sql, model: string, version: string, 
 export async function modelDrift(
   sql: Sql,
   model: string,
-  q: { version?: string; from?: number; to?: number; reference?: string },
+  q: { version?: string; from?: number; to?: number; reference?: string; retentionHours?: number },
   baselineInferences: number,
 ) {
   const ref = parseReference(q.reference);
   const version = q.version ?? (await latestVersion(sql, model));
-  const range = rangeBuckets(q.from, q.to);
+  const range = rangeBuckets(q.from, q.to, q.retentionHours);
   const rows = await readRollups(sql, { model, version, role: 'primary', ...range });
   if (rows.length === 0) throw unknownModel(model);
   const current = mergeAll(rows);

@@ -23,11 +23,18 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 export async function modelLatency(
   sql: Sql,
   model: string,
-  q: { version?: string; from?: number; to?: number; by?: LatencyGroupBy; stage?: string },
+  q: {
+    version?: string;
+    from?: number;
+    to?: number;
+    by?: LatencyGroupBy;
+    stage?: string;
+    retentionHours?: number;
+  },
 ) {
   const by = q.by ?? 'backend';
   const stage = q.stage ?? 'total';
-  const range = rangeBuckets(q.from, q.to);
+  const range = rangeBuckets(q.from, q.to, q.retentionHours);
   const rows = await readRollups(sql, { model, version: q.version, ...range });
   if (rows.length === 0) throw unknownModel(model);
   const inferences = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { coverRange, type Level, levelBucket } from '../rollups/levels.ts';
 import type { Sql } from '../storage/storage.ts';
 
 /** A rollup row (or a not-yet-compacted part) as queries see it. */
@@ -19,6 +20,10 @@ export interface RollupFilter {
   role?: string;
   fromBucket?: number;
   toBucket?: number;
+  /** Read rows of this one level (range widened to it) instead of the fewest-rows cover. */
+  resolution?: Level;
+  /** First minute that still has rows finer than an hour (the retention cutoff). */
+  finestFrom?: number;
 }
 
 /**
@@ -27,46 +32,70 @@ export interface RollupFilter {
  * before or after, never half: nothing is missed or counted twice.
  */
 export async function readRollups(sql: Sql, f: RollupFilter): Promise<RollupRow[]> {
-  const { where, params } = rollupWhere(f);
+  const q = rollupQuery(f);
   const cols = 'version, role, segment, backend, bucket, inferences, errors, profile';
   return sql.query<RollupRow>(
-    `SELECT ${cols} FROM rollups WHERE ${where}
-     UNION ALL SELECT ${cols} FROM rollup_parts WHERE ${where}
+    `SELECT ${cols} FROM rollups WHERE ${q.rollups}
+     UNION ALL SELECT ${cols} FROM rollup_parts WHERE ${q.parts}
      ORDER BY bucket`,
-    params,
+    q.params,
   );
 }
 
-/** The shared WHERE clause (same parameters for rollups and rollup_parts). */
-export function rollupWhere(f: RollupFilter): { where: string; params: unknown[] } {
+/**
+ * WHERE clauses (sharing one parameter list) that select each window of the filter exactly once:
+ * from `rollups`, the rows of the level cover of the range (or of one level, or day rows for all
+ * time); from `rollup_parts`, every part in the (widened) range.
+ */
+export function rollupQuery(f: RollupFilter): { rollups: string; parts: string; params: unknown[] } {
   const params: unknown[] = [f.model];
-  const clauses = ['model = $1'];
-  if (f.version !== undefined) {
-    params.push(f.version);
-    clauses.push(`version = $${params.length}`);
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const common = ['model = $1'];
+  if (f.version !== undefined) common.push(`version = ${p(f.version)}`);
+  if (f.role !== undefined) common.push(`role = ${p(f.role)}`);
+  const rollups = [...common];
+  const parts = [...common];
+  const hasRange = f.fromBucket !== undefined && f.toBucket !== undefined;
+  if (f.resolution !== undefined) {
+    const r = f.resolution;
+    rollups.push(`resolution = ${p(r)}`);
+    if (hasRange) {
+      const a = levelBucket(f.fromBucket!, r);
+      const b = levelBucket(f.toBucket!, r);
+      rollups.push(`bucket BETWEEN ${p(a)} AND ${p(b)}`);
+      parts.push(`bucket BETWEEN ${p(a)} AND ${p(b + r - 1)}`);
+    }
+  } else if (hasRange) {
+    const cover = coverRange(f.fromBucket!, f.toBucket!, f.finestFrom);
+    const or = cover.segments.map(
+      (s) => `(resolution = ${p(s.resolution)} AND bucket BETWEEN ${p(s.from)} AND ${p(s.to)})`,
+    );
+    rollups.push(or.length ? `(${or.join(' OR ')})` : 'false');
+    parts.push(`bucket BETWEEN ${p(cover.from)} AND ${p(cover.to)}`);
+  } else {
+    rollups.push('resolution = 1440');
   }
-  if (f.role !== undefined) {
-    params.push(f.role);
-    clauses.push(`role = $${params.length}`);
-  }
-  if (f.fromBucket !== undefined) {
-    params.push(f.fromBucket);
-    clauses.push(`bucket >= $${params.length}`);
-  }
-  if (f.toBucket !== undefined) {
-    params.push(f.toBucket);
-    clauses.push(`bucket <= $${params.length}`);
-  }
-  return { where: clauses.join(' AND '), params };
+  return { rollups: rollups.join(' AND '), parts: parts.join(' AND '), params };
 }
 
-/** Turns `from`/`to` in ms (defaults: the last 24 h) into inclusive minute buckets. */
+/**
+ * Turns `from`/`to` in ms (defaults: the last 24 h) into inclusive minute buckets, with the
+ * retention cutoff before which only hour and day rollups exist.
+ */
 export function rangeBuckets(
   from?: number,
   to?: number,
+  retentionHours = 168,
   now = Date.now(),
-): { fromBucket: number; toBucket: number } {
+): { fromBucket: number; toBucket: number; finestFrom: number } {
   const t = to ?? now;
   const f = from ?? t - 86_400_000;
-  return { fromBucket: Math.floor(f / 60_000), toBucket: Math.floor(t / 60_000) };
+  return {
+    fromBucket: Math.floor(f / 60_000),
+    toBucket: Math.floor(t / 60_000),
+    finestFrom: Math.floor((now - retentionHours * 3_600_000) / 60_000),
+  };
 }

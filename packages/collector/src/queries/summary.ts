@@ -1,6 +1,6 @@
 import { unknownModel } from '../errors.ts';
 import type { Sql } from '../storage/storage.ts';
-import { rangeBuckets, rollupWhere } from './read-rollups.ts';
+import { rangeBuckets, rollupQuery } from './read-rollups.ts';
 
 /** Per-version totals of a model over a range. */
 export interface VersionSummary {
@@ -19,7 +19,7 @@ export async function listModels(
   const rows = await sql.query<{ model: string; versions: string[]; inferences: number; last: number }>(
     `SELECT model, array_agg(DISTINCT version ORDER BY version) AS versions,
             sum(inferences)::float8 AS inferences, max(bucket)::float8 AS last
-     FROM (SELECT model, version, inferences, bucket FROM rollups
+     FROM (SELECT model, version, inferences, bucket FROM rollups WHERE resolution = 1440
            UNION ALL SELECT model, version, inferences, bucket FROM rollup_parts) t
      GROUP BY model ORDER BY model`,
   );
@@ -32,9 +32,15 @@ export async function listModels(
 }
 
 /** Inferences, errors, distinct devices and versions of a model in [from, to]. */
-export async function modelSummary(sql: Sql, model: string, from?: number, to?: number) {
-  const range = rangeBuckets(from, to);
-  const { where, params } = rollupWhere({ model, ...range });
+export async function modelSummary(
+  sql: Sql,
+  model: string,
+  from?: number,
+  to?: number,
+  retentionHours?: number,
+) {
+  const range = rangeBuckets(from, to, retentionHours);
+  const q = rollupQuery({ model, ...range });
   const rows = await sql.query<{
     version: string;
     inferences: number;
@@ -44,10 +50,10 @@ export async function modelSummary(sql: Sql, model: string, from?: number, to?: 
   }>(
     `SELECT version, sum(inferences)::float8 AS inferences, sum(errors)::float8 AS errors,
             min(bucket)::float8 AS first, max(bucket)::float8 AS last
-     FROM (SELECT version, inferences, errors, bucket FROM rollups WHERE ${where}
-           UNION ALL SELECT version, inferences, errors, bucket FROM rollup_parts WHERE ${where}) t
+     FROM (SELECT version, inferences, errors, bucket FROM rollups WHERE ${q.rollups}
+           UNION ALL SELECT version, inferences, errors, bucket FROM rollup_parts WHERE ${q.parts}) t
      GROUP BY version ORDER BY version`,
-    params,
+    q.params,
   );
   if (rows.length === 0) throw unknownModel(model);
   const dayFrom = Math.floor(range.fromBucket / 1440);

@@ -1,7 +1,7 @@
 import { decodeProfile } from '@driftline/protocol';
 import { badRequest, unknownModel } from '../errors.ts';
 import type { Sql } from '../storage/storage.ts';
-import { rangeBuckets, readRollups, rollupWhere } from './read-rollups.ts';
+import { rangeBuckets, readRollups, rollupQuery } from './read-rollups.ts';
 
 export const TIMESERIES_METRICS = [
   'inferences',
@@ -12,13 +12,20 @@ export const TIMESERIES_METRICS = [
   'latency_p99',
 ] as const;
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
-const BUCKETS = { minute: 1, hour: 60, day: 1440 } as const;
+const BUCKETS = { minute: 1, hour: 60, day: 1_440 } as const;
 
 /** A metric per time bucket, for plots: `points` are `[bucketStartMs, value]`. */
 export async function modelTimeseries(
   sql: Sql,
   model: string,
-  q: { metric?: string; bucket?: string; version?: string; from?: number; to?: number },
+  q: {
+    metric?: string;
+    bucket?: string;
+    version?: string;
+    from?: number;
+    to?: number;
+    retentionHours?: number;
+  },
 ) {
   const metric = (q.metric ?? 'inferences') as TimeseriesMetric;
   if (!TIMESERIES_METRICS.includes(metric))
@@ -26,16 +33,17 @@ export async function modelTimeseries(
   const bucketName = (q.bucket ?? 'minute') as keyof typeof BUCKETS;
   const width = BUCKETS[bucketName];
   if (!width) throw badRequest('bucket must be minute, hour or day.');
-  const range = rangeBuckets(q.from, q.to);
+  const range = rangeBuckets(q.from, q.to, q.retentionHours);
   const points: [number, number | null][] = [];
   if (metric === 'inferences' || metric === 'errors' || metric === 'error_rate') {
-    const { where, params } = rollupWhere({ model, version: q.version, ...range });
+    const rq = rollupQuery({ model, version: q.version, ...range, resolution: width });
+    const params = rq.params;
     params.push(width);
     const w = `$${params.length}`;
     const rows = await sql.query<{ b: number; inferences: number; errors: number }>(
       `SELECT (bucket / ${w}::integer) * ${w}::integer AS b, sum(inferences)::float8 AS inferences, sum(errors)::float8 AS errors
-       FROM (SELECT bucket, inferences, errors FROM rollups WHERE ${where}
-             UNION ALL SELECT bucket, inferences, errors FROM rollup_parts WHERE ${where}) t
+       FROM (SELECT bucket, inferences, errors FROM rollups WHERE ${rq.rollups}
+             UNION ALL SELECT bucket, inferences, errors FROM rollup_parts WHERE ${rq.parts}) t
        GROUP BY 1 ORDER BY 1`,
       params,
     );
@@ -47,7 +55,7 @@ export async function modelTimeseries(
     }
   } else {
     const q50 = { latency_p50: 0.5, latency_p90: 0.9, latency_p99: 0.99 }[metric];
-    const rows = await readRollups(sql, { model, version: q.version, ...range });
+    const rows = await readRollups(sql, { model, version: q.version, ...range, resolution: width });
     const merged = new Map<number, ReturnType<typeof decodeProfile>['latency'][string]>();
     for (const r of rows) {
       const s = decodeProfile(r.profile).latency.total;

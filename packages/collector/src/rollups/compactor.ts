@@ -1,5 +1,6 @@
 import { decodeProfile, encodeProfile, mergeProfiles, type Profile } from '@driftline/protocol';
 import type { Sql, Storage } from '../storage/storage.ts';
+import { LEVELS, levelBucket } from './levels.ts';
 import { type RollupKey, rollupKeyString } from './rollup-key.ts';
 
 interface PartRow extends RollupKey {
@@ -25,25 +26,30 @@ export async function compactOnce(storage: Storage, limit = 2_000): Promise<numb
       [limit],
     );
     if (parts.length === 0) return 0;
-    const groups = new Map<
+    // One target row per (level, key): merge the parts' profiles in memory first, then touch each
+    // row once. Rows are locked in one global order (level, key), so compactors never deadlock.
+    const targets = new Map<
       string,
-      { key: RollupKey; inferences: number; errors: number; profile: Profile }
+      { res: number; key: RollupKey; inferences: number; errors: number; profile: Profile }
     >();
     for (const p of parts) {
-      const k = rollupKeyString(p);
       const profile = decodeProfile(p.profile);
-      const g = groups.get(k);
-      if (g) {
-        g.profile = mergeProfiles(g.profile, profile);
-        g.inferences += Number(p.inferences);
-        g.errors += Number(p.errors);
-      } else {
-        groups.set(k, { key: p, inferences: Number(p.inferences), errors: Number(p.errors), profile });
+      for (const res of LEVELS) {
+        const key = { ...p, bucket: levelBucket(p.bucket, res) };
+        const k = `${String(res).padStart(5, '0')}${rollupKeyString(key)}`;
+        const t = targets.get(k);
+        if (t) {
+          t.profile = mergeProfiles(t.profile, profile);
+          t.inferences += Number(p.inferences);
+          t.errors += Number(p.errors);
+        } else {
+          targets.set(k, { res, key, inferences: Number(p.inferences), errors: Number(p.errors), profile });
+        }
       }
     }
-    for (const k of [...groups.keys()].sort()) {
-      const g = groups.get(k)!;
-      await mergeIntoRollup(tx, g.key, 1, g.inferences, g.errors, g.profile);
+    for (const k of [...targets.keys()].sort()) {
+      const t = targets.get(k)!;
+      await mergeIntoRollup(tx, t.key, t.res, t.inferences, t.errors, t.profile);
     }
     return parts.length;
   });
@@ -84,6 +90,14 @@ export async function mergeIntoRollup(
     // Another compactor created the row between our SELECT and INSERT: lock it and merge.
   }
   throw new Error(`rollup row ${JSON.stringify(pk)} could not be locked`);
+}
+
+/** Drops rollup rows finer than an hour whose bucket starts before `cutoffBucket` (coarsening). */
+export async function dropFineRollups(storage: Storage, cutoffBucket: number): Promise<number> {
+  const rows = await storage.query('DELETE FROM rollups WHERE resolution < 60 AND bucket < $1 RETURNING 1', [
+    cutoffBucket,
+  ]);
+  return rows.length;
 }
 
 /** Compacts until no parts are left (or `maxRounds` transactions ran); answers the parts moved. */

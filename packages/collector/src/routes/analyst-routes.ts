@@ -46,7 +46,9 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       },
     },
     async (req) =>
-      timed('summary', () => modelSummary(ctx.storage, req.params.name, req.query.from, req.query.to)),
+      timed('summary', () =>
+        modelSummary(ctx.storage, req.params.name, req.query.from, req.query.to, ctx.retentionHours),
+      ),
   );
 
   app.get<{ Params: { name: string }; Querystring: Range & { by?: LatencyGroupBy; stage?: string } }>(
@@ -70,7 +72,10 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
         response: errors,
       },
     },
-    async (req) => timed('latency', () => modelLatency(ctx.storage, req.params.name, req.query)),
+    async (req) =>
+      timed('latency', () =>
+        modelLatency(ctx.storage, req.params.name, { ...req.query, retentionHours: ctx.retentionHours }),
+      ),
   );
 
   app.get<{ Params: { name: string }; Querystring: Range & { reference?: string } }>(
@@ -94,7 +99,14 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       },
     },
     async (req) =>
-      timed('drift', () => modelDrift(ctx.storage, req.params.name, req.query, ctx.baselineInferences)),
+      timed('drift', () =>
+        modelDrift(
+          ctx.storage,
+          req.params.name,
+          { ...req.query, retentionHours: ctx.retentionHours },
+          ctx.baselineInferences,
+        ),
+      ),
   );
 
   app.get<{ Params: { name: string }; Querystring: Range & { metric?: string; bucket?: string } }>(
@@ -118,7 +130,10 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
         response: errors,
       },
     },
-    async (req) => timed('timeseries', () => modelTimeseries(ctx.storage, req.params.name, req.query)),
+    async (req) =>
+      timed('timeseries', () =>
+        modelTimeseries(ctx.storage, req.params.name, { ...req.query, retentionHours: ctx.retentionHours }),
+      ),
   );
 
   app.get<{ Querystring: { model?: string; limit?: number } }>(

@@ -16,6 +16,8 @@ export interface CollectorContext {
   bodyLimit: number;
   corsOrigins: string[];
   baselineInferences: number;
+  /** Rollups finer than an hour are kept this many hours. */
+  retentionHours: number;
   log: FastifyBaseLogger;
   /** False once shutdown has begun; /readyz answers 503 then. */
   ready: boolean;

@@ -42,6 +42,7 @@ export async function createApp(
     bodyLimit,
     corsOrigins: opts.corsOrigins ?? [],
     baselineInferences: opts.baselineInferences ?? 1_000,
+    retentionHours: opts.retentionHours ?? 168,
     log: app.log,
     ready: true,
   };

@@ -1,7 +1,7 @@
 import { evaluateAlerts } from '../alerts/evaluate-alerts.ts';
 import { deliverWebhooks } from '../alerts/webhook-deliverer.ts';
 import { createKey } from '../auth/keys.ts';
-import { compactAll } from '../rollups/compactor.ts';
+import { compactAll, dropFineRollups } from '../rollups/compactor.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createApp } from './create-app.ts';
@@ -61,6 +61,11 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       onError('alert evaluation'),
     );
     const webhooks = every(1_000, () => deliverWebhooks(storage), onError('webhook delivery'));
+    const coarsen = every(
+      10 * 60_000,
+      () => dropFineRollups(storage, Math.floor((Date.now() - ctx.retentionHours * 3_600_000) / 60_000)),
+      onError('coarsening'),
+    );
     await app.listen({ port: opts.port ?? 8787, host: opts.host ?? '127.0.0.1' });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8787);
@@ -75,7 +80,7 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
         closing ??= (async () => {
           ctx.ready = false;
           await app.close();
-          await Promise.all([compactor.stop(), alerts.stop(), webhooks.stop()]);
+          await Promise.all([compactor.stop(), alerts.stop(), webhooks.stop(), coarsen.stop()]);
           await storage.close();
         })();
         return closing;
