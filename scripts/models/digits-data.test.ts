@@ -22,7 +22,9 @@ describe('heldout.bin records', () => {
   });
 
   it('rejects a file that is not a whole number of records, saying how to fix it', () => {
-    expect(() => decodeDigitRecords(new Uint8Array(786))).toThrow(/pnpm models/);
+    expect(() => decodeDigitRecords(new Uint8Array(786))).toThrow(
+      expect.objectContaining({ code: 'HELDOUT_FORMAT', message: expect.stringMatching(/pnpm models/) }),
+    );
   });
 });
 

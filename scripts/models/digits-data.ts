@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ModelsError } from './errors.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 
 /** Side length of one digit image. */
@@ -77,7 +78,8 @@ export function encodeDigitRecords(set: DigitSet): Uint8Array {
 /** Decodes `heldout.bin`; throws when the length is not a whole number of records. */
 export function decodeDigitRecords(bytes: Uint8Array): DigitSet {
   if (bytes.length % RECORD_BYTES !== 0) {
-    throw new Error(
+    throw new ModelsError(
+      'HELDOUT_FORMAT',
       `heldout.bin holds ${bytes.length} bytes, not a multiple of ${RECORD_BYTES}: re-run \`pnpm models\` to rewrite it`,
     );
   }

@@ -71,11 +71,51 @@ describe('exportOnnx', () => {
     },
   );
 
+  it('translates same-padded convolutions and max-pooling too', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
+        tf.layers.conv2d({
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+        }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({
+          filters: 3,
+          kernelSize: 4,
+          strides: 2,
+          padding: 'same',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({
+          units: 10,
+          activation: 'softmax',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+        }),
+      ],
+    });
+    const bytes = encodeOnnx(exportOnnx(model, { version: '0.0.0' }));
+    expect(describeIo(bytes).ops).toContain('MaxPool');
+    const inputs = randomInputs(3, 2);
+    const expected = tf.tidy(
+      () => (model.predict(tf.tensor2d(inputs, [3, 784])) as tf.Tensor).dataSync() as Float32Array,
+    );
+    expect(maxAbsDiff(await runOnnx(bytes, inputs, 3), expected)).toBeLessThanOrEqual(1e-5);
+    model.dispose();
+  });
+
   it('refuses a layer it cannot translate, with a typed error', () => {
     const model = tf.sequential({
       layers: [tf.layers.dense({ inputShape: [784], units: 10 }), tf.layers.batchNormalization()],
     });
     expect(() => exportOnnx(model, { version: '0.0.0' })).toThrow(OnnxExportError);
+    expect(() => exportOnnx(model, { version: '0.0.0' })).toThrow(
+      expect.objectContaining({ code: 'ONNX_EXPORT_UNSUPPORTED' }),
+    );
     model.dispose();
   });
 });

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { onnx } from 'onnx-proto';
+import { OnnxExportError } from './errors.ts';
 
 // onnx-proto is CommonJS whose `onnx` export Node's ESM loader cannot see; require it instead.
 const proto: typeof onnx = (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof onnx }).onnx;
@@ -9,14 +10,10 @@ const proto: typeof onnx = (createRequire(import.meta.url)('onnx-proto') as { on
 export const ONNX_OPSET = 13;
 /** Name of the graph input, float32 `[N, 784]`. */
 export const INPUT_NAME = 'input';
+export { OnnxExportError };
+
 /** Name of the graph output, float32 `[N, 10]`. */
 export const OUTPUT_NAME = 'probs';
-
-/** Thrown when a model holds a layer or setting the exporter does not translate. */
-export class OnnxExportError extends Error {
-  readonly code = 'ONNX_EXPORT_UNSUPPORTED';
-  override name = 'OnnxExportError';
-}
 
 type Layout = 'flat' | 'nchw';
 
