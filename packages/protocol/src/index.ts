@@ -31,7 +31,19 @@ export {
   type ModelFile,
   ModelFileSchema,
   parseManifest,
+  type TensorInfo,
+  TensorInfoSchema,
 } from './manifest.ts';
+export {
+  canonicalManifestBytes,
+  generateSigningKeyPair,
+  importSigningKey,
+  importVerifyKey,
+  MANIFEST_SIGNATURE_ALGORITHM,
+  signManifest,
+  verifyManifestSignature,
+  type WebCryptoKey,
+} from './manifest-signature.ts';
 export {
   DEFAULT_ALPHA,
   DEFAULT_MAX_BINS,

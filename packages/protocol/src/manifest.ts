@@ -27,6 +27,17 @@ export const ModelFileSchema = v.object({
 
 const files = v.pipe(v.array(ModelFileSchema), v.minLength(1), v.maxLength(64));
 
+/** One input or output tensor of a model version, as described at publish time. */
+export const TensorInfoSchema = v.object({
+  name: text(128),
+  /** Element type, e.g. `float32`, `int64`. */
+  dtype: v.optional(text(32)),
+  /** Dimensions; a string (or -1) names a free dimension such as the batch size. */
+  shape: v.optional(v.pipe(v.array(v.union([v.number(), text(64)])), v.maxLength(16))),
+});
+
+const tensors = v.optional(v.pipe(v.array(TensorInfoSchema), v.maxLength(64)));
+
 /**
  * The model manifest the collector serves at `GET /v1/models/:name/manifest`: which version this
  * device runs, its files, an optional shadow version run beside it, and the policy that chose them.
@@ -37,6 +48,16 @@ export const ManifestSchema = v.object({
   version: text(64),
   format: v.picklist(['onnx', 'tfjs']),
   files,
+  /** Inputs and outputs of `version` as published (absent when the publisher gave none). */
+  inputs: tensors,
+  outputs: tensors,
+  /**
+   * Why this device runs `version`: `app` (the pin the runtime sent), `device` (an admin pinned this
+   * device), `candidate` (its bucket is inside the candidate's percentage) or `stable`.
+   */
+  assignment: v.optional(v.picklist(['app', 'device', 'candidate', 'stable'])),
+  /** The device's rollout bucket, 0..9999 (absent when no device id was sent). */
+  bucket: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(9_999))),
   /** A version to run in the shadow of `version` on `percent` of inferences; its outputs are only profiled. */
   shadow: v.optional(
     v.object({
@@ -50,7 +71,10 @@ export const ManifestSchema = v.object({
   etag: text(128),
   /** When the collector issued the manifest, ms since epoch. */
   issuedAt: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-  /** Signature over the manifest where signing is configured (base64 or hex, verified by the runtime). */
+  /**
+   * Signature where signing is configured: `ed25519:<base64>` over `canonicalManifestBytes`;
+   * check it with `verifyManifestSignature`.
+   */
   signature: v.optional(text(1024)),
 });
 
@@ -58,6 +82,8 @@ export const ManifestSchema = v.object({
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
 /** One file of a manifest. */
 export type ModelFile = v.InferOutput<typeof ModelFileSchema>;
+/** One input or output of a model version. */
+export type TensorInfo = v.InferOutput<typeof TensorInfoSchema>;
 
 /**
  * Validates untrusted JSON as a model manifest and returns it typed (unknown keys dropped, `v`
