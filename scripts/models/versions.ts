@@ -33,6 +33,6 @@ export const MODEL_VERSIONS: readonly ModelVersion[] = [
     architecture: 'cnn',
     minAccuracy: 0.97,
     initSeed: 200,
-    train: { seed: 201, epochs: 6, batchSize: 64, learningRate: 2e-3, maxShift: 1 },
+    train: { seed: 201, epochs: 10, batchSize: 64, learningRate: 2e-3, maxShift: 1 },
   },
 ];
