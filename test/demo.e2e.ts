@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { build, createServer, preview } from 'vite';
+import { build, createServer, preview, type ViteDevServer } from 'vite';
 
 // The first demo page, served by Vite's dev server and by a production build, in real Chromium:
 // draw held-out digits with the mouse and read the model's answer off the page.
@@ -67,16 +67,43 @@ async function classifyDrawnDigits(page: Page, url: string): Promise<void> {
   expect(errors).toEqual([]);
 }
 
-test('dev server: a drawn digit is classified by the ONNX model, with version and latency', async ({
-  page,
-}) => {
-  const server = await createServer({ configFile, logLevel: 'warn', server: { port: 0, strictPort: false } });
-  try {
+test.describe('dev server', () => {
+  let server: ViteDevServer;
+  let url: string;
+  test.beforeAll(async () => {
+    server = await createServer({ configFile, logLevel: 'warn', server: { port: 0, strictPort: false } });
     await server.listen();
-    await classifyDrawnDigits(page, server.resolvedUrls!.local[0]!);
-  } finally {
-    await server.close();
-  }
+    url = server.resolvedUrls!.local[0]!;
+  });
+  test.afterAll(async () => {
+    await server?.close();
+  });
+
+  test('a digit drawn with the mouse is classified by the ONNX model, with version and latency', async ({
+    page,
+  }) => {
+    await classifyDrawnDigits(page, url);
+  });
+
+  test('a digit drawn with a finger (touch events) is classified too', async ({ browser }) => {
+    const context = await browser.newContext({ hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(url);
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    const box = (await page.locator('#pad').boundingBox())!;
+    const cdp = await context.newCDPSession(page);
+    const touch = (type: string, y: number) =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + box.width / 2, y: box.y + y }],
+      });
+    await touch('touchStart', 40);
+    for (let y = 60; y <= 240; y += 20) await touch('touchMove', y);
+    await touch('touchEnd', 240);
+    await expect(page.locator('body')).toHaveAttribute('data-prediction', '1');
+    await expect(page.locator('#results li')).toHaveCount(3);
+    await context.close();
+  });
 });
 
 test('production build: the ORT runtime files are emitted and load', async ({ page }) => {
