@@ -92,7 +92,7 @@ test.describe('dev server', () => {
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     const box = (await page.locator('#pad').boundingBox())!;
     const cdp = await context.newCDPSession(page);
-    const touch = (type: string, y: number) =>
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) =>
       cdp.send('Input.dispatchTouchEvent', {
         type,
         touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + box.width / 2, y: box.y + y }],
