@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.ts';
 import { compactOnce, dropFineRollups } from '../src/rollups/compactor.ts';
+import { partCacheFor } from '../src/rollups/part-cache.ts';
 import { minuteBucket } from '../src/rollups/rollup-key.ts';
 import { createApp } from '../src/server/create-app.ts';
 import type { Storage } from '../src/storage/storage.ts';
@@ -298,8 +299,9 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
         makeBatch({ model: 'race', deviceId: `d${i}`, start, profile: makeProfile(i + 1, { seed: i }) }),
       );
       const compactors = Promise.all(
-        [0, 1].map(async () => {
-          for (let i = 0; i < 10; i++) await compactOnce(storage, 5);
+        // One compactor uses the ingest path's decoded profiles, the other decodes the stored bytes.
+        [0, 1].map(async (c) => {
+          for (let i = 0; i < 10; i++) await compactOnce(storage, 5, c ? partCacheFor(storage) : undefined);
         }),
       );
       const results = await Promise.all(batches.flatMap((b) => [post(b), post(b)]));
@@ -316,6 +318,10 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
         "SELECT count(*)::integer AS n FROM rollups WHERE model = 'race' AND resolution = 1",
       );
       expect(rows[0]!.n).toBe(1);
+      const levels = await storage.query<{ r: number; n: number }>(
+        "SELECT resolution AS r, sum(inferences)::integer AS n FROM rollups WHERE model = 'race' GROUP BY 1 ORDER BY 1",
+      );
+      expect(levels).toEqual([1, 10, 60, 1440].map((r) => ({ r, n: expected })));
       const lat = (await get('/v1/models/race/latency')).json();
       expect(lat.groups[0].samples).toBe(expected);
     });

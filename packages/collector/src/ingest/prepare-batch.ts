@@ -95,7 +95,7 @@ export function prepareBatch(
     }
   });
   const parts = [...merged.values()].map(({ part, profile, n }) =>
-    n === 1 ? part : { ...part, profile: encodeProfile(profile) },
+    n === 1 ? { ...part, decoded: profile } : { ...part, profile: encodeProfile(profile), decoded: profile },
   );
   const firstStart = Math.min(...batch.windows.map((w) => w.start));
   return {

@@ -1,4 +1,5 @@
-import type { RollupPart } from '../rollups/rollup-key.ts';
+import type { Profile } from '@driftline/protocol';
+import { type RollupPart, rollupKeyString } from '../rollups/rollup-key.ts';
 import type { Sql } from '../storage/storage.ts';
 
 /** A validated batch reduced to what storage keeps. */
@@ -8,7 +9,8 @@ export interface PreparedBatch {
   keyId: string | null;
   windows: number;
   inferences: number;
-  parts: RollupPart[];
+  /** One part per rollup key, with its decoded profile (kept in memory for the compactor). */
+  parts: (RollupPart & { decoded: Profile })[];
   /** Day number (days since the epoch) of the batch's windows, for distinct-device counts. */
   day: number;
 }
@@ -20,7 +22,10 @@ export interface PreparedBatch {
  * Parts are merged into rollup rows later by the compactor (append-then-compact), so concurrent
  * writers never contend on a hot rollup row.
  */
-export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<{ duplicate: boolean }> {
+export async function storeBatch(
+  sql: Sql,
+  b: PreparedBatch,
+): Promise<{ duplicate: boolean; partIds: Map<string, number> }> {
   const params: unknown[] = [b.batchId, b.deviceId, b.keyId, b.windows, b.inferences, b.day];
   const partRows = b.parts.map((p) => {
     const base = params.length;
@@ -43,7 +48,10 @@ export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<{ duplicat
     params.push(model, version);
     return `($${params.length - 1}::text, $${params.length}::text)`;
   });
-  const rows = await sql.query<{ inserted: number }>(
+  const rows = await sql.query<{
+    inserted: number;
+    parts: [number, string, string, string, string, string, number][] | null;
+  }>(
     `WITH b AS (
        INSERT INTO batches (batch_id, device_id, key_id, windows, inferences)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
@@ -51,16 +59,20 @@ export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<{ duplicat
        INSERT INTO rollup_parts (model, version, role, segment, backend, bucket, inferences, errors, profile)
        SELECT v.* FROM (VALUES ${partRows.join(', ')})
          AS v(model, version, role, segment, backend, bucket, inferences, errors, profile), b
-       RETURNING 1
+       RETURNING id, model, version, role, segment, backend, bucket
      ), d AS (
        INSERT INTO model_devices (model, version, day, device_id)
        SELECT v.model, v.version, $6::integer, $2 FROM (VALUES ${deviceRows.join(', ')}) AS v(model, version), b
        ORDER BY 1, 2
        ON CONFLICT DO NOTHING RETURNING 1
      )
-     SELECT (SELECT count(*) FROM b)::integer AS inserted, (SELECT count(*) FROM p)::integer AS parts,
-            (SELECT count(*) FROM d)::integer AS devices`,
+     SELECT (SELECT count(*) FROM b)::integer AS inserted, (SELECT count(*) FROM d)::integer AS devices,
+            (SELECT json_agg(json_build_array(id, model, version, role, segment, backend, bucket)) FROM p) AS parts`,
     params,
   );
-  return { duplicate: rows[0]?.inserted !== 1 };
+  const partIds = new Map<string, number>();
+  for (const [id, model, version, role, segment, backend, bucket] of rows[0]?.parts ?? []) {
+    partIds.set(rollupKeyString({ model, version, role, segment, backend, bucket }), Number(id));
+  }
+  return { duplicate: rows[0]?.inserted !== 1, partIds };
 }

@@ -1,6 +1,7 @@
 import { decodeProfile, encodeProfile, mergeProfiles, type Profile } from '@driftline/protocol';
 import type { Sql, Storage } from '../storage/storage.ts';
 import { LEVELS, levelBucket } from './levels.ts';
+import type { PartCache } from './part-cache.ts';
 import { type RollupKey, rollupKeyString } from './rollup-key.ts';
 
 interface PartRow extends RollupKey {
@@ -17,35 +18,63 @@ interface PartRow extends RollupKey {
  * both tables in one snapshot).
  * @returns how many parts were compacted.
  */
-export async function compactOnce(storage: Storage, limit = 2_000): Promise<number> {
+export async function compactOnce(storage: Storage, limit = 2_000, cache?: PartCache): Promise<number> {
   return storage.transaction(async (tx) => {
-    const parts = await tx.query<PartRow>(
-      `DELETE FROM rollup_parts WHERE id IN (
-         SELECT id FROM rollup_parts ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING model, version, role, segment, backend, bucket, inferences, errors, profile`,
+    const claimed = await tx.query<{ id: number }>(
+      'SELECT id FROM rollup_parts ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
       [limit],
     );
-    if (parts.length === 0) return 0;
-    // One target row per (level, key): merge the parts' profiles in memory first, then touch each
-    // row once. Rows are locked in one global order (level, key), so compactors never deadlock.
-    const targets = new Map<
-      string,
-      { res: number; key: RollupKey; inferences: number; errors: number; profile: Profile }
-    >();
-    for (const p of parts) {
-      const profile = decodeProfile(p.profile);
-      for (const res of LEVELS) {
-        const key = { ...p, bucket: levelBucket(p.bucket, res) };
-        const k = `${String(res).padStart(5, '0')}${rollupKeyString(key)}`;
-        const t = targets.get(k);
-        if (t) {
-          t.profile = mergeProfiles(t.profile, profile);
-          t.inferences += Number(p.inferences);
-          t.errors += Number(p.errors);
-        } else {
-          targets.set(k, { res, key, inferences: Number(p.inferences), errors: Number(p.errors), profile });
-        }
+    if (claimed.length === 0) return 0;
+    const ids = claimed.map((r) => Number(r.id));
+    const known = new Map<number, Profile>();
+    for (const id of ids) {
+      const p = cache?.take(id);
+      if (p) known.set(id, p);
+    }
+    const misses = ids.filter((id) => !known.has(id));
+    const parts = await tx.query<PartRow & { id: number; profile: Uint8Array | null }>(
+      `DELETE FROM rollup_parts WHERE id = ANY($1::bigint[])
+       RETURNING id, model, version, role, segment, backend, bucket, inferences, errors,
+                 CASE WHEN id = ANY($2::bigint[]) THEN profile END AS profile`,
+      [ids, misses],
+    );
+    // Merge in memory first: parts into minute keys (one merge per part), then minute keys into
+    // the coarser levels; then touch each rollup row once, locking rows in one global order
+    // (level, key) so that two compactors never deadlock.
+    type Target = { res: number; key: RollupKey; inferences: number; errors: number; profile: Profile };
+    const add = (
+      into: Map<string, Target>,
+      res: number,
+      key: RollupKey,
+      from: Omit<Target, 'res' | 'key'>,
+    ) => {
+      const k = `${String(res).padStart(5, '0')}${rollupKeyString(key)}`;
+      const t = into.get(k);
+      if (t) {
+        t.profile = mergeProfiles(t.profile, from.profile);
+        t.inferences += from.inferences;
+        t.errors += from.errors;
+      } else {
+        into.set(k, { res, key, inferences: from.inferences, errors: from.errors, profile: from.profile });
       }
+    };
+    const minutes = new Map<string, Target>();
+    for (const p of parts) {
+      const profile = known.get(Number(p.id)) ?? decodeProfile(p.profile!);
+      const key: RollupKey = {
+        model: p.model,
+        version: p.version,
+        role: p.role,
+        segment: p.segment,
+        backend: p.backend,
+        bucket: p.bucket,
+      };
+      add(minutes, 1, key, { inferences: Number(p.inferences), errors: Number(p.errors), profile });
+    }
+    const targets = new Map(minutes);
+    for (const res of LEVELS.slice(1)) {
+      for (const m of minutes.values())
+        add(targets, res, { ...m.key, bucket: levelBucket(m.key.bucket, res) }, m);
     }
     for (const k of [...targets.keys()].sort()) {
       const t = targets.get(k)!;
@@ -101,10 +130,10 @@ export async function dropFineRollups(storage: Storage, cutoffBucket: number): P
 }
 
 /** Compacts until no parts are left (or `maxRounds` transactions ran); answers the parts moved. */
-export async function compactAll(storage: Storage, maxRounds = 50): Promise<number> {
+export async function compactAll(storage: Storage, cache?: PartCache, maxRounds = 50): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxRounds; i++) {
-    const n = await compactOnce(storage);
+    const n = await compactOnce(storage, 2_000, cache);
     total += n;
     if (n < 2_000) break;
   }

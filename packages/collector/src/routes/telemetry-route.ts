@@ -5,6 +5,8 @@ import { listKeys } from '../auth/keys.ts';
 import { forbidden, rateLimited, unsupportedMediaType } from '../errors.ts';
 import { prepareBatch } from '../ingest/prepare-batch.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
+import { partCacheFor } from '../rollups/part-cache.ts';
+import { rollupKeyString } from '../rollups/rollup-key.ts';
 import type { CollectorContext } from '../server/context.ts';
 import { errorSchema } from './schemas.ts';
 
@@ -93,8 +95,12 @@ export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContex
       const deviceWait = ctx.deviceLimiter.take(prepared.deviceId);
       if (deviceWait > 0) throw rateLimited(deviceWait);
       const end = ctx.metrics.dbSeconds.startTimer({ op: 'store_batch' });
-      const { duplicate } = await storeBatch(ctx.storage, prepared);
+      const { duplicate, partIds } = await storeBatch(ctx.storage, prepared);
       end();
+      for (const part of prepared.parts) {
+        const id = partIds.get(rollupKeyString(part));
+        if (id !== undefined) partCacheFor(ctx.storage).set(id, part.decoded);
+      }
       if (duplicate) ctx.metrics.ingestBatches.inc({ result: 'duplicate' });
       else {
         ctx.metrics.ingestBatches.inc({ result: 'stored' });

@@ -2,6 +2,7 @@ import { evaluateAlerts } from '../alerts/evaluate-alerts.ts';
 import { deliverWebhooks } from '../alerts/webhook-deliverer.ts';
 import { createKey } from '../auth/keys.ts';
 import { compactAll, dropFineRollups } from '../rollups/compactor.ts';
+import { partCacheFor } from '../rollups/part-cache.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createApp } from './create-app.ts';
@@ -43,7 +44,7 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       app.log.error({ err }, `${job} failed; retrying next tick`);
     const compactor = every(
       opts.compactIntervalMs ?? 1_000,
-      () => compactAll(storage),
+      () => compactAll(storage, partCacheFor(storage)),
       onError('compaction'),
     );
     const alertOpts = {

