@@ -65,3 +65,48 @@ export const storageUnavailable = (cause: unknown) =>
 /** A route that does not exist. */
 export const notFound = (method: string, url: string) =>
   new CollectorError('not_found', 404, `No route ${method} ${url}. See GET /openapi.json.`);
+/** A model name or version that the registry does not accept. */
+export const invalidName = (message: string) => new CollectorError('invalid_name', 400, message);
+/** The files of a version do not form a model of its format. */
+export const invalidModelFiles = (message: string) => new CollectorError('invalid_model_files', 400, message);
+/** A file given by hash only whose bytes were never uploaded. */
+export const missingArtifact = (sha256: string) =>
+  new CollectorError(
+    'missing_artifact',
+    400,
+    `No artifact ${sha256} is stored; PUT its bytes to /v1/artifacts/${sha256} first or send them inline as "data".`,
+  );
+/** Uploaded bytes whose SHA-256 or size differ from what the request claims. */
+export const artifactMismatch = (message: string) => new CollectorError('artifact_mismatch', 400, message);
+/** A version that exists already with other files (versions are immutable). */
+export const versionExists = (model: string, version: string) =>
+  new CollectorError(
+    'version_exists',
+    409,
+    `${model}@${version} is already published with other files; versions are immutable, publish a new version.`,
+  );
+/** A model or version that is not in the registry. */
+export const unknownVersion = (model: string, version?: string) =>
+  new CollectorError(
+    'unknown_version',
+    404,
+    version
+      ? `${model}@${version} is not published; list versions with GET /v1/models/${model}/versions.`
+      : `Model "${model}" has no published version; publish one with \`driftline publish\`.`,
+  );
+/** No artifact with this hash. */
+export const unknownArtifact = (sha256: string) =>
+  new CollectorError(
+    'unknown_artifact',
+    404,
+    `No artifact ${sha256}; take file URLs from the model's manifest.`,
+  );
+/** A Range header that does not fit the artifact. */
+export const rangeNotSatisfiable = (size: number) =>
+  new CollectorError(
+    'range_not_satisfiable',
+    416,
+    `The requested range is outside the artifact (${size} bytes); ask for bytes=start-end within it.`,
+  );
+/** A rollout change that does not fit the current policy (promote without a candidate, …). */
+export const rolloutConflict = (message: string) => new CollectorError('rollout_conflict', 409, message);

@@ -70,6 +70,65 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE events ADD COLUMN delivered_at timestamptz;
    ALTER TABLE events ADD COLUMN last_error text;
    CREATE INDEX events_pending ON events (next_attempt_at) WHERE delivered_at IS NULL AND webhook_url IS NOT NULL;`,
+  // Model registry and rollout (docs/rollout.md).
+  `CREATE TABLE artifacts (
+     sha256 text PRIMARY KEY,
+     size bigint NOT NULL,
+     data bytea,
+     created_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE model_versions (
+     model text NOT NULL, version text NOT NULL,
+     format text NOT NULL CHECK (format IN ('onnx', 'tfjs')),
+     files jsonb NOT NULL,
+     inputs jsonb, outputs jsonb,
+     reference bytea,
+     notes text,
+     created_by text,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (model, version)
+   );
+   CREATE TABLE rollout_policy (
+     model text PRIMARY KEY,
+     stable text NOT NULL,
+     previous_stable text,
+     candidate text,
+     candidate_percent double precision NOT NULL DEFAULT 0,
+     candidate_since timestamptz,
+     shadow text,
+     shadow_percent double precision NOT NULL DEFAULT 0,
+     shadow_sample double precision NOT NULL DEFAULT 10,
+     salt text NOT NULL,
+     guard jsonb NOT NULL DEFAULT '{}',
+     verdict jsonb,
+     clean_since timestamptz,
+     revision integer NOT NULL DEFAULT 1,
+     updated_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE rollout_pins (
+     model text NOT NULL, device_id text NOT NULL, version text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (model, device_id)
+   );
+   CREATE TABLE rollout_history (
+     id bigserial PRIMARY KEY,
+     model text NOT NULL,
+     action text NOT NULL,
+     actor text,
+     reason text,
+     before jsonb,
+     after jsonb,
+     verdict jsonb,
+     created_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX rollout_history_model ON rollout_history (model, id);
+   CREATE TABLE signing_keys (
+     id text PRIMARY KEY,
+     public_key text NOT NULL,
+     private_key text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     revoked_at timestamptz
+   );`,
 ];
 
 const LOCK_ID = 7_265_001;

@@ -1,0 +1,194 @@
+import { decodeProfile, fromBase64, type TensorInfo } from '@driftline/protocol';
+import {
+  artifactMismatch,
+  badRequest,
+  invalidModelFiles,
+  missingArtifact,
+  versionExists,
+} from '../errors.ts';
+import { recordHistory } from '../rollout/history.ts';
+import { createPolicy, getPolicy, policySnapshot } from '../rollout/policy.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import type { ModelVersion, VersionFile } from './model-version.ts';
+import { checkModelName, checkVersion, SHA256 } from './names.ts';
+import { getVersion } from './versions.ts';
+
+/** One file of a publish request: inline bytes (`data`, base64) or the hash of an uploaded artifact. */
+export interface PublishFile {
+  path: string;
+  sha256?: string;
+  size?: number;
+  data?: string;
+}
+
+/** What `POST /v1/models/:name/versions` takes. */
+export interface PublishRequest {
+  version: string;
+  format: 'onnx' | 'tfjs';
+  files: PublishFile[];
+  inputs?: TensorInfo[];
+  outputs?: TensorInfo[];
+  /** base64 of an encoded reference profile (`driftline profile` output). */
+  reference?: string;
+  notes?: string;
+}
+
+const PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,256}$/;
+
+function decodeBase64(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64(text);
+  } catch (err) {
+    throw badRequest(`${what} is not canonical base64.`, err);
+  }
+}
+
+/** Checks that the files form a model of the format (one .onnx; or a model.json and every shard it names). */
+async function checkModelFiles(
+  format: 'onnx' | 'tfjs',
+  files: VersionFile[],
+  bytesOf: (f: VersionFile) => Promise<Uint8Array | null>,
+) {
+  const paths = new Set(files.map((f) => f.path));
+  if (paths.size !== files.length)
+    throw invalidModelFiles('Two files have the same path; give each file once.');
+  if (format === 'onnx') {
+    const onnx = files.filter((f) => f.path.endsWith('.onnx'));
+    if (onnx.length !== 1) {
+      throw invalidModelFiles(`An onnx version needs exactly one .onnx file, not ${onnx.length}.`);
+    }
+    return;
+  }
+  const json = files.filter((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
+  if (json.length !== 1) throw invalidModelFiles('A tfjs version needs exactly one model.json file.');
+  const modelJson = json[0]!;
+  const dir = modelJson.path.slice(0, modelJson.path.length - 'model.json'.length);
+  let parsed: { weightsManifest?: { paths?: unknown }[] };
+  try {
+    parsed = JSON.parse(new TextDecoder().decode((await bytesOf(modelJson)) ?? new Uint8Array()));
+  } catch (err) {
+    throw invalidModelFiles(`${modelJson.path} is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed.weightsManifest)) {
+    throw invalidModelFiles(`${modelJson.path} has no weightsManifest; export the model with TF.js.`);
+  }
+  for (const group of parsed.weightsManifest) {
+    for (const p of Array.isArray(group.paths) ? group.paths : []) {
+      if (typeof p !== 'string' || !paths.has(dir + p)) {
+        throw invalidModelFiles(
+          `${modelJson.path} names weight file "${String(p)}", which is not among the files.`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Publishes a version: stores inline files content-addressed, checks the files against the format,
+ * and records the version. Versions are immutable: the same files again is a no-op
+ * (`created: false`), other files are `version_exists` (409). The first version of a model becomes
+ * its stable version.
+ */
+export async function publishVersion(
+  storage: Storage,
+  artifacts: ArtifactStore,
+  model: string,
+  req: PublishRequest,
+  actor: string | null,
+): Promise<{ version: ModelVersion; created: boolean; stable: boolean }> {
+  checkModelName(model);
+  checkVersion(req.version);
+  if (req.files.length < 1 || req.files.length > 64) throw invalidModelFiles('A version has 1 to 64 files.');
+  const inline = new Map<string, Uint8Array>();
+  const files: VersionFile[] = [];
+  for (const f of req.files) {
+    if (!PATH.test(f.path)) {
+      throw invalidModelFiles(
+        `File path "${f.path.slice(0, 80)}" must be relative, without "." or ".." segments.`,
+      );
+    }
+    if (f.data !== undefined) {
+      const bytes = decodeBase64(f.data, `File ${f.path}`);
+      const stored = await artifacts.put(bytes);
+      if (f.sha256 !== undefined && f.sha256 !== stored.sha256) {
+        throw artifactMismatch(`The bytes of ${f.path} hash to ${stored.sha256}, not the ${f.sha256} given.`);
+      }
+      inline.set(stored.sha256, bytes);
+      files.push({ path: f.path, sha256: stored.sha256, size: stored.size });
+      continue;
+    }
+    if (f.sha256 === undefined || !SHA256.test(f.sha256)) {
+      throw invalidModelFiles(
+        `File ${f.path} needs "data" (base64) or the "sha256" of an uploaded artifact.`,
+      );
+    }
+    const size = await artifacts.size(f.sha256);
+    if (size === null) throw missingArtifact(f.sha256);
+    if (f.size !== undefined && f.size !== size) {
+      throw artifactMismatch(
+        `Artifact ${f.sha256} has ${size} bytes, not the ${f.size} given for ${f.path}.`,
+      );
+    }
+    files.push({ path: f.path, sha256: f.sha256, size });
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await checkModelFiles(req.format, files, async (f) => inline.get(f.sha256) ?? artifacts.get(f.sha256));
+  let reference: Uint8Array | null = null;
+  if (req.reference !== undefined) {
+    reference = decodeBase64(req.reference, 'reference');
+    try {
+      decodeProfile(reference);
+    } catch (err) {
+      throw badRequest(
+        `reference is not an encoded profile (${(err as Error).message}); make it with \`driftline profile\`.`,
+        err,
+      );
+    }
+  }
+  return storage.transaction(async (tx) => {
+    const inserted = await tx.query(
+      `INSERT INTO model_versions (model, version, format, files, inputs, outputs, reference, notes, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (model, version) DO NOTHING RETURNING version`,
+      [
+        model,
+        req.version,
+        req.format,
+        JSON.stringify(files),
+        req.inputs ? JSON.stringify(req.inputs) : null,
+        req.outputs ? JSON.stringify(req.outputs) : null,
+        reference,
+        req.notes ?? null,
+        actor,
+      ],
+    );
+    const version = await getVersion(tx, model, req.version);
+    if (inserted.length === 0) {
+      const same =
+        version.format === req.format &&
+        JSON.stringify(version.files.map((f) => [f.path, f.sha256])) ===
+          JSON.stringify(files.map((f) => [f.path, f.sha256]));
+      if (!same) throw versionExists(model, req.version);
+      return { version, created: false, stable: (await getPolicy(tx, model))?.stable === req.version };
+    }
+    await recordHistory(tx, {
+      model,
+      action: 'publish',
+      actor,
+      reason: req.notes ?? null,
+      after: { version: req.version, format: req.format, files },
+    });
+    const first = await createPolicy(tx, model, req.version);
+    if (first) {
+      await recordHistory(tx, {
+        model,
+        action: 'stable',
+        actor,
+        reason: 'first published version becomes stable',
+        before: null,
+        after: policySnapshot(await getPolicy(tx, model)),
+      });
+    }
+    return { version, created: true, stable: first };
+  });
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { type Manifest, type ModelFile, signManifest } from '@driftline/protocol';
+import { unknownVersion } from '../errors.ts';
+import type { ModelVersion } from '../registry/model-version.ts';
+import { getVersion } from '../registry/versions.ts';
+import type { Sql } from '../storage/storage.ts';
+import { bucketOf, inPercent } from './bucket.ts';
+import { getPolicy } from './policy.ts';
+import type { SigningKey } from './signing-keys.ts';
+
+/** What a device sends when it asks for its manifest. */
+export interface ManifestRequest {
+  /** The device's stable id (the runtime's identity); without it the device gets stable and no shadow. */
+  deviceId?: string;
+  /** The app's pin (createRuntime({ pin })): wins over everything else. */
+  pin?: string;
+}
+
+/** URL of an artifact, relative to the collector. */
+export const artifactUrl = (sha256: string): string => `/v1/artifacts/${sha256}`;
+
+const filesOf = (v: ModelVersion): ModelFile[] =>
+  v.files.map((f) => ({ path: f.path, url: artifactUrl(f.sha256), sha256: f.sha256, size: f.size }));
+
+/**
+ * The version a device must run, by precedence: app pin > device pin > candidate bucket > stable;
+ * plus the shadow version where the device's shadow bucket is inside the shadow percentage.
+ * `etag` hashes everything but `issuedAt` and `signature` (and the signing key id), so it changes
+ * exactly when the answer for this device does.
+ */
+export async function buildManifest(
+  sql: Sql,
+  model: string,
+  req: ManifestRequest,
+  signing: SigningKey | null = null,
+  now = Date.now(),
+): Promise<Manifest> {
+  const policy = await getPolicy(sql, model);
+  if (!policy) throw unknownVersion(model);
+  let assignment: NonNullable<Manifest['assignment']> = 'stable';
+  let version = policy.stable;
+  const bucket = req.deviceId === undefined ? undefined : bucketOf(model, policy.salt, req.deviceId);
+  if (req.pin !== undefined) {
+    assignment = 'app';
+    version = req.pin;
+  } else {
+    const pin =
+      req.deviceId === undefined
+        ? []
+        : await sql.query<{ version: string }>(
+            'SELECT version FROM rollout_pins WHERE model = $1 AND device_id = $2',
+            [model, req.deviceId],
+          );
+    if (pin[0]) {
+      assignment = 'device';
+      version = pin[0].version;
+    } else if (policy.candidate && bucket !== undefined && inPercent(bucket, policy.candidate.percent)) {
+      assignment = 'candidate';
+      version = policy.candidate.version;
+    }
+  }
+  const primary = await getVersion(sql, model, version);
+  const manifest: Omit<Manifest, 'etag' | 'issuedAt'> = {
+    v: 1,
+    model,
+    version,
+    format: primary.format,
+    files: filesOf(primary),
+    ...(primary.inputs ? { inputs: primary.inputs } : {}),
+    ...(primary.outputs ? { outputs: primary.outputs } : {}),
+    assignment,
+    ...(bucket !== undefined ? { bucket } : {}),
+  };
+  const s = policy.shadow;
+  if (
+    s &&
+    req.deviceId !== undefined &&
+    s.version !== version &&
+    inPercent(bucketOf(model, `shadow:${policy.salt}`, req.deviceId), s.percent)
+  ) {
+    const shadow = await getVersion(sql, model, s.version);
+    manifest.shadow = {
+      version: s.version,
+      format: shadow.format,
+      percent: s.sample,
+      files: filesOf(shadow),
+    };
+  }
+  const etag = `"${createHash('sha256')
+    .update(JSON.stringify([manifest, signing?.id ?? null]))
+    .digest('hex')
+    .slice(0, 32)}"`;
+  const full: Manifest = { ...manifest, etag, issuedAt: now } as Manifest;
+  return signing ? signManifest(full, signing.key) : full;
+}
+
+/** True when an `If-None-Match` header matches the ETag (weak comparison, lists and `*` allowed). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => strip(t) === strip(etag));
+}
