@@ -30,6 +30,8 @@ export interface CollectorOptions {
   alertIntervalMs?: number;
   /** The recent window that alerts look at, in ms. Default 15 minutes. */
   alertWindowMs?: number;
+  /** How often the guarded rollout compares candidates with stable, in ms. Default 30000. */
+  rolloutIntervalMs?: number;
   /** URL that alert events are POSTed to (with retries). */
   webhookUrl?: string;
   /** Create the well-known development keys (never in production). */

@@ -1,6 +1,7 @@
 import { evaluateAlerts } from '../alerts/evaluate-alerts.ts';
 import { deliverWebhooks } from '../alerts/webhook-deliverer.ts';
 import { createKey } from '../auth/keys.ts';
+import { evaluateRollouts } from '../rollout/evaluate-rollouts.ts';
 import { compactAll, dropFineRollups } from '../rollups/compactor.ts';
 import { partCacheFor } from '../rollups/part-cache.ts';
 import { openStorage } from '../storage/open-storage.ts';
@@ -19,6 +20,8 @@ export interface Collector {
   compact(): Promise<number>;
   /** Evaluates alerts now (they also run every alertIntervalMs); answers the events recorded. */
   evaluateAlerts(): Promise<number>;
+  /** Runs the guarded rollout now (it also runs every rolloutIntervalMs); answers the models it judged. */
+  evaluateRollouts(): Promise<number>;
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop compaction, close storage. */
   close(): Promise<void>;
 }
@@ -61,6 +64,11 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       },
       onError('alert evaluation'),
     );
+    const rollouts = every(
+      opts.rolloutIntervalMs ?? 30_000,
+      async () => (await evaluateRollouts(storage)).length,
+      onError('guarded rollout'),
+    );
     const webhooks = every(1_000, () => deliverWebhooks(storage), onError('webhook delivery'));
     const coarsen = every(
       10 * 60_000,
@@ -77,11 +85,18 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       storage,
       compact: () => compactor.runNow(),
       evaluateAlerts: () => alerts.runNow(),
+      evaluateRollouts: () => rollouts.runNow(),
       close: () => {
         closing ??= (async () => {
           ctx.ready = false;
           await app.close();
-          await Promise.all([compactor.stop(), alerts.stop(), webhooks.stop(), coarsen.stop()]);
+          await Promise.all([
+            compactor.stop(),
+            alerts.stop(),
+            rollouts.stop(),
+            webhooks.stop(),
+            coarsen.stop(),
+          ]);
           await storage.close();
         })();
         return closing;
