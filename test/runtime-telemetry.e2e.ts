@@ -88,6 +88,16 @@ test('a reload in the middle of a window loses nothing', async ({ page }) => {
   await expect.poll(() => collector.inferences('e2e-reload'), { timeout: 10_000 }).toBe(17);
 });
 
+test('hiding the page closes the window and sends it without a flush', async ({ page }) => {
+  await openRuntime(page, 'e2e-hidden');
+  await runMany(page, 9);
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect.poll(() => collector.inferences('e2e-hidden'), { timeout: 10_000 }).toBe(9);
+});
+
 test('two tabs share one outbox and send no batch twice', async ({ context }) => {
   const [a, b] = [await context.newPage(), await context.newPage()];
   await Promise.all([openRuntime(a, 'e2e-tabs'), openRuntime(b, 'e2e-tabs')]);

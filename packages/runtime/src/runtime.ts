@@ -1,4 +1,3 @@
-import * as Comlink from 'comlink';
 import type { Device } from './backends/backend.ts';
 import type { Fallback } from './backends/resolve-backend.ts';
 import { DisposedError, type DriftlineError, InvalidOptionsError } from './errors.ts';
@@ -174,12 +173,11 @@ export class Runtime {
     const sent = options.keepInputs || features !== undefined ? copyTensors(inputs) : inputs;
     const records = this.takeRecords();
     const started = performance.now();
-    const outputs = await client.unwrap(
-      client.api.run(Comlink.transfer(sent, transferables(sent)), {
-        ...(options.id !== undefined ? { id: options.id } : {}),
-        ...(records.length ? { records } : {}),
-      }),
-    );
+    const meta = {
+      ...(options.id !== undefined ? { id: options.id } : {}),
+      ...(records.length ? { records } : {}),
+    };
+    const outputs = await client.run(sent, meta, transferables(sent));
     if (this.telemetry) {
       const totalMs = performance.now() - started;
       if (features)
@@ -210,12 +208,15 @@ export class Runtime {
   /** Closes the current window, writes it to the outbox and sends what is due to the collector. */
   async flush(): Promise<void> {
     if (!this.telemetryClient) return;
-    const client = this.current?.client;
-    if (client?.alive) {
-      await this.pushRecords(client);
-      await client.call(client.api.closeWindow());
-    }
+    await this.closeWindow();
     await (await this.telemetryClient).send();
+  }
+
+  private async closeWindow(): Promise<void> {
+    const client = this.current?.client;
+    if (!client?.alive) return;
+    await this.pushRecords(client);
+    await client.call(client.api.closeWindow());
   }
 
   /**
@@ -264,9 +265,11 @@ export class Runtime {
 
   private listenToPage(): () => void {
     if (typeof document === 'undefined') return () => undefined;
+    // Hidden may mean closed: end the window and send it with keepalive. If the page dies first,
+    // the last checkpoint is in IndexedDB and the next sender (any tab) delivers it.
     const hide = () => {
       if (document.visibilityState !== 'hidden') return;
-      void this.checkpoint()
+      void this.closeWindow()
         .catch(() => undefined)
         .then(() => this.telemetryClient?.then((t) => t.send({ keepalive: true })));
     };

@@ -21,6 +21,8 @@ export interface WorkerInit {
   /** Browser family and OS for the coarse segment, read on the page. */
   segmentHint: { browser: string; os: string };
   telemetry?: TelemetryInit;
+  /** The port that carries `run` calls (the data plane); comlink carries everything else. */
+  runPort?: MessagePort;
 }
 
 /** Telemetry settings; absent when telemetry is off. */
@@ -69,6 +71,19 @@ export interface RunMeta {
 export interface Feedback {
   label?: number | string;
   accepted?: boolean;
+}
+
+/** A `run` call on the run port. */
+export interface RunRequest {
+  id: number;
+  inputs: NamedTensors;
+  meta: RunMeta;
+}
+
+/** The answer to a {@link RunRequest}, with the same id. */
+export interface RunResponse {
+  id: number;
+  result: Result<NamedTensors>;
 }
 
 /** Every worker answer: a value, or an error that crosses as plain data. */

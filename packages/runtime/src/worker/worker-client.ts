@@ -1,6 +1,15 @@
 import * as Comlink from 'comlink';
 import { type DriftlineError, deserializeError, WorkerCrashedError } from '../errors.ts';
-import type { Result, WorkerApi, WorkerInfo, WorkerInit } from './messages.ts';
+import type { NamedTensors } from '../tensor.ts';
+import type {
+  Result,
+  RunMeta,
+  RunRequest,
+  RunResponse,
+  WorkerApi,
+  WorkerInfo,
+  WorkerInit,
+} from './messages.ts';
 
 /** Message the worker entry treats as a request to crash; used by the end-to-end tests. */
 export const CRASH_FOR_TEST = 'driftline:crash-for-test';
@@ -14,12 +23,24 @@ export class WorkerClient {
   readonly api: Comlink.Remote<WorkerApi>;
   private crashed: DriftlineError | undefined;
   private readonly rejecters = new Set<(error: DriftlineError) => void>();
+  private readonly runPort: MessagePort;
+  private readonly workerPort: MessagePort;
+  private readonly pendingRuns = new Map<number, (result: Result<NamedTensors>) => void>();
+  private nextRunId = 0;
 
   constructor(
     private readonly worker: Worker,
     private readonly onCrash: (error: DriftlineError) => void,
   ) {
     this.api = Comlink.wrap<WorkerApi>(worker);
+    const channel = new MessageChannel();
+    this.runPort = channel.port1;
+    this.workerPort = channel.port2;
+    this.runPort.onmessage = (event: MessageEvent<RunResponse>) => {
+      const resolve = this.pendingRuns.get(event.data.id);
+      this.pendingRuns.delete(event.data.id);
+      resolve?.(event.data.result);
+    };
     const crash = (event: Event) => {
       const detail = event instanceof ErrorEvent ? event.message : 'the worker could not read a message';
       this.kill(
@@ -36,7 +57,17 @@ export class WorkerClient {
 
   /** Initialises the worker; throws the typed error when the model cannot load. */
   async init(init: WorkerInit): Promise<WorkerInfo> {
-    return this.unwrap(this.api.init(init));
+    const port = this.workerPort;
+    return this.unwrap(this.api.init(Comlink.transfer({ ...init, runPort: port }, [port])));
+  }
+
+  /** One `run` over the run port; `transfer` lists the input buffers to move to the worker. */
+  run(inputs: NamedTensors, meta: RunMeta, transfer: Transferable[]): Promise<NamedTensors> {
+    if (this.crashed) return Promise.reject(this.crashed);
+    const id = this.nextRunId++;
+    const answer = new Promise<Result<NamedTensors>>((resolve) => this.pendingRuns.set(id, resolve));
+    this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
+    return this.unwrap(answer);
   }
 
   /** Awaits a worker answer; rejects at once when the worker crashes meanwhile. */
@@ -73,6 +104,7 @@ export class WorkerClient {
     if (this.crashed) return;
     this.crashed = error;
     this.worker.terminate();
+    this.runPort.close();
     for (const reject of this.rejecters) reject(error);
     this.rejecters.clear();
     this.onCrash(error);
@@ -82,6 +114,7 @@ export class WorkerClient {
   terminate(): void {
     this.crashed ??= new WorkerCrashedError('The worker was terminated.');
     this.worker.terminate();
+    this.runPort.close();
     this.api[Comlink.releaseProxy]();
   }
 }

@@ -7,7 +7,17 @@ import { DisposedError, InvalidOptionsError, ModelLoadError, serializeError } fr
 import { coarseSegment } from '../identity/segment.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { checkTensor, type NamedTensors, transferables } from '../tensor.ts';
-import type { Feedback, Result, RunMeta, RunRecord, WorkerApi, WorkerInfo, WorkerInit } from './messages.ts';
+import type {
+  Feedback,
+  Result,
+  RunMeta,
+  RunRecord,
+  RunRequest,
+  RunResponse,
+  WorkerApi,
+  WorkerInfo,
+  WorkerInit,
+} from './messages.ts';
 import { TensorNames } from './tensor-names.ts';
 
 /** What the worker tells telemetry; every call happens after the outputs were posted back. */
@@ -28,6 +38,12 @@ const factories: Record<string, () => Promise<BackendFactory>> = {
   onnx: async () => (await import('../backends/onnx-backend.ts')).onnxBackendFactory,
   tfjs: async () => (await import('../backends/tfjs-backend.ts')).tfjsBackendFactory,
 };
+
+/** A run's answer and the buffers to transfer with it (none when telemetry still reads them). */
+interface Answer {
+  result: Result<NamedTensors>;
+  transfer: ArrayBuffer[];
+}
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = (error: unknown, code?: string): Result<never> => ({
@@ -93,6 +109,7 @@ export class WorkerRuntime implements WorkerApi {
         }),
         loadMs: performance.now() - started,
       };
+      if (init.runPort) this.listen(init.runPort);
       if (init.telemetry && this.createObserver) {
         this.observer = await this.createObserver(init, info);
       }
@@ -102,14 +119,36 @@ export class WorkerRuntime implements WorkerApi {
     }
   }
 
-  run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
+  async run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
+    const { result, transfer } = await this.enqueue(inputs, meta);
+    return Comlink.transfer(result, transfer);
+  }
+
+  /** Serves `run` calls on a dedicated port: one message each way, no proxy machinery. */
+  private listen(port: MessagePort): void {
+    port.onmessage = (event: MessageEvent<RunRequest>) => {
+      const { id, inputs, meta } = event.data;
+      void this.enqueue(inputs, meta).then(({ result, transfer }) => {
+        port.postMessage({ id, result } satisfies RunResponse, transfer);
+      });
+    };
+  }
+
+  private enqueue(inputs: NamedTensors, meta: RunMeta): Promise<Answer> {
     if (meta.records?.length) this.observer?.onRecords(meta.records);
     const next = this.queue.then(() => this.runNow(inputs, meta));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async runNow(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
+  private async runNow(inputs: NamedTensors, meta: RunMeta): Promise<Answer> {
+    const answer = await this.execute(inputs, meta);
+    return answer.ok && !this.observer
+      ? { result: answer, transfer: transferables(answer.value) }
+      : { result: answer, transfer: [] };
+  }
+
+  private async execute(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
     if (this.disposed) return fail(new DisposedError('The runtime was disposed; create a new one.'));
     const backend = this.backend;
     if (!backend) return fail(new ModelLoadError('The model is not loaded.'), 'MODEL_LOAD');
@@ -135,9 +174,8 @@ export class WorkerRuntime implements WorkerApi {
     if (observer) {
       // Summaries run in a later task, after comlink has posted the outputs back.
       setTimeout(() => observer.onRun(checked, outputs, runMs, meta.id), 0);
-      return ok(outputs);
     }
-    return Comlink.transfer(ok(outputs), transferables(outputs));
+    return ok(outputs);
   }
 
   async record(records: RunRecord[]): Promise<void> {
