@@ -12,10 +12,17 @@ export const USAGE = `usage: driftline <command> [options]
   keys revoke <id> [--data-dir|--database-url]
   latency <model> [--by backend|segment|version] [--version V] [--url URL] [--key KEY]
   drift   <model> [--version V] [--reference baseline|registry|version:X] [--url URL] [--key KEY]
+  keys signing [--data-dir|--database-url]       make a manifest signing key, print its public key
+  publish <path> --model M --version V [--format onnx|tfjs] [--reference FILE] [--notes TEXT]
+  rollout <model> --candidate V --percent P [--guard key=value,…] [--reason TEXT]
+  promote <model> | rollback <model> [--reason TEXT]
+  pin     <model> <device> <version> | pin <model> <device> --unpin
+  shadow  <model> --version V --percent P [--sample S] | shadow <model> --off
+  status  <model> [--json]
 
 Commands other than serve and keys talk to a running collector: --url/--key or DRIFTLINE_URL/DRIFTLINE_KEY.`;
 
-const SWITCHES = new Set(['dev', 'help', 'json']);
+const SWITCHES = new Set(['dev', 'help', 'json', 'unpin', 'off']);
 
 /** Runs the CLI and answers the exit code: 0 ok, 1 failure, 2 usage error. */
 export async function main(argv: string[]): Promise<number> {
@@ -30,7 +37,24 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serveCommand(args);
       case 'keys':
+        if (args.positionals[1] === 'signing') {
+          const { signingCommand } = await import('./signing-command.ts');
+          return await signingCommand(args);
+        }
         return await keysCommand(args);
+      case 'publish': {
+        const { publishCommand } = await import('./publish-command.ts');
+        return await publishCommand(args);
+      }
+      case 'rollout':
+      case 'promote':
+      case 'rollback':
+      case 'pin':
+      case 'shadow':
+      case 'status': {
+        const { rolloutCommand } = await import('./rollout-command.ts');
+        return await rolloutCommand(command, args);
+      }
       case 'latency':
       case 'drift': {
         const { queryCommand } = await import('./query-command.ts');

@@ -1,0 +1,24 @@
+import { createSigningKey } from '../rollout/signing-keys.ts';
+import { openStorage } from '../storage/open-storage.ts';
+import { type Args, flag } from './args.ts';
+
+/**
+ * `driftline keys signing`: makes a manifest signing key pair (Ed25519), stores it in the
+ * collector's storage (retiring the previous one) and prints the public key for the runtime.
+ */
+export async function signingCommand(args: Args): Promise<number> {
+  const storage = await openStorage({
+    databaseUrl: flag(args, 'database-url') ?? process.env.DATABASE_URL,
+    dataDir: flag(args, 'data-dir') ?? process.env.DRIFTLINE_DATA_DIR ?? '.driftline/data',
+  });
+  try {
+    const key = await createSigningKey(storage);
+    console.error(
+      `Created signing key ${key.id}; manifests are signed with it from now on. Give the runtime this public key (createRuntime({ publicKey })):`,
+    );
+    console.log(key.publicKey);
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}

@@ -1,0 +1,143 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseManifest, verifyManifestSignature } from '@driftline/protocol';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { type Collector, DEV_KEYS, startCollector } from '../src/index.ts';
+
+const models = fileURLToPath(new URL('../../../demo/public/models/digits/', import.meta.url));
+
+/** Runs the CLI in process and answers its exit code, stdout and stderr. */
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err.push(String(s));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+}
+
+describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promote, keys signing', () => {
+  let c: Collector;
+  let dataDir: string;
+  let signingKey: string;
+  const at = () => ['--url', c.url, '--key', DEV_KEYS.admin];
+
+  beforeAll(async () => {
+    dataDir = join(await mkdtemp(join(tmpdir(), 'driftline-cli-')), 'data');
+    const keys = await cli('keys', 'signing', '--data-dir', dataDir);
+    expect(keys.code, keys.err).toBe(0);
+    signingKey = keys.out.trim();
+    c = await startCollector({ port: 0, dataDir, dev: true, logLevel: 'silent' });
+  });
+  afterAll(() => c.close());
+
+  it('publishes the real digit models with a progress bar; a re-publish skips stored files', async () => {
+    const first = await cli(
+      'publish',
+      join(models, '1.0.0'),
+      '--model',
+      'digits',
+      '--version',
+      '1.0.0',
+      ...at(),
+    );
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/digits@1.0.0 \(onnx, 1 file\) published; it is the stable version/);
+    expect(first.err).toMatch(/model\.onnx\s+\[#{24}\] 100%/);
+    const tfjs = await cli(
+      'publish',
+      join(models, '1.1.0'),
+      '--model',
+      'digits',
+      '--version',
+      '1.1.0',
+      '--format',
+      'tfjs',
+      ...at(),
+    );
+    expect(tfjs.code, tfjs.err).toBe(0);
+    expect(tfjs.out).toMatch(/\(tfjs, 2 files\) published\.$/);
+    const again = await cli(
+      'publish',
+      join(models, '1.1.0'),
+      '--model',
+      'digits',
+      '--version',
+      '1.1.0',
+      '--format',
+      'tfjs',
+      ...at(),
+    );
+    expect(again.out).toMatch(/already published/);
+    expect(again.err).toMatch(/already stored/);
+    const conflict = await cli(
+      'publish',
+      join(models, '1.1.0'),
+      '--model',
+      'digits',
+      '--version',
+      '1.0.0',
+      ...at(),
+    );
+    expect(conflict.code).toBe(1);
+    expect(conflict.err).toMatch(/version_exists/);
+  });
+
+  it('rolls out, pins, shadows, shows status, rolls back and promotes; manifests are signed', async () => {
+    const r = await cli(
+      'rollout',
+      'digits',
+      '--candidate',
+      '1.1.0',
+      '--percent',
+      '25',
+      '--reason',
+      'canary',
+      '--guard',
+      'minSamples=500',
+      ...at(),
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('digits: stable 1.0.0; candidate 1.1.0 on 25% of devices; shadow none');
+    expect((await cli('pin', 'digits', 'dev-1', '1.1.0', ...at())).out).toBe(
+      'digits: device dev-1 pinned to 1.1.0',
+    );
+    expect(
+      (await cli('shadow', 'digits', '--version', '1.1.0', '--percent', '10', '--sample', '5', ...at())).out,
+    ).toMatch(/shadow 1.1.0 on 10% of devices, 5% of inferences/);
+    const status = await cli('status', 'digits', '--url', c.url, '--key', DEV_KEYS.read);
+    expect(status.code, status.err).toBe(0);
+    expect(status.out).toMatch(/pins: dev-1=1.1.0/);
+
+    const res = await fetch(`${c.url}/v1/models/digits/manifest?device=dev-1`, {
+      headers: { authorization: `Bearer ${DEV_KEYS.ingest}` },
+    });
+    const m = parseManifest(await res.json());
+    expect(m).toMatchObject({ version: '1.1.0', format: 'tfjs', assignment: 'device' });
+    expect(await verifyManifestSignature(m, signingKey)).toBe(true);
+
+    expect((await cli('rollback', 'digits', ...at())).out).toMatch(/stable 1.0.0; candidate none/);
+    await cli('rollout', 'digits', '--candidate', '1.1.0', '--percent', '100', ...at());
+    expect((await cli('promote', 'digits', ...at())).out).toMatch(
+      /stable 1.1.0 \(rollback to 1.0.0\); candidate none/,
+    );
+    expect((await cli('pin', 'digits', 'dev-1', '--unpin', ...at())).out).toBe(
+      'digits: device dev-1 unpinned',
+    );
+    const usage = await cli('rollout', 'digits', ...at());
+    expect(usage.code).toBe(2);
+  });
+});
