@@ -29,12 +29,19 @@ const mean = (p: Profile, feature: string): { value: number; n: number } | null 
   return { value: s.mean, n: s.count };
 };
 
+// Labels and shadow agreement have their own checks; drift is about inputs and outputs.
+const OWN_CHECKS = /^(feedback|shadow)\./;
+function driftStatus(ref: Profile, cur: Profile) {
+  const all = compareProfiles(ref, cur);
+  return overallStatus(Object.fromEntries(Object.entries(all).filter(([name]) => !OWN_CHECKS.test(name))));
+}
+
 /**
  * Compares a candidate with stable on one window and answers the verdict with its numbers. No
  * verdict (`insufficient`) until both sides have `minSamples` inferences; then a check fails when the
  * candidate is worse than stable by more than its threshold: error rate, p95 total latency per
- * backend (backends with `minSamples` latency samples on both sides), drift status (vs the
- * candidate's reference profile, else vs stable), feedback accuracy (`feedback.correct`) and shadow
+ * backend (backends with `minSamples` latency samples on both sides), drift status of the inputs
+ * and outputs (vs the candidate's reference profile, else vs stable), feedback accuracy (`feedback.correct`) and shadow
  * disagreement (`shadow.top1_agree`), each only where both sides have the data.
  */
 export function judgeCandidate(input: JudgeInput, g: GuardSettings): Verdict {
@@ -85,8 +92,8 @@ export function judgeCandidate(input: JudgeInput, g: GuardSettings): Verdict {
 
   if (g.driftStatus !== 'off') {
     const ref = input.reference ?? s;
-    const status = overallStatus(compareProfiles(ref, c));
-    const stableStatus = input.reference ? overallStatus(compareProfiles(ref, s)) : 'ok';
+    const status = driftStatus(ref, c);
+    const stableStatus = input.reference ? driftStatus(ref, s) : 'ok';
     checks.push({
       name: 'drift',
       candidate: status,
