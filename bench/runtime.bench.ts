@@ -3,9 +3,10 @@
 // raw postMessage, (b) ORT's own proxy worker, (c) TF.js predict, (d) rt.run telemetry on,
 // (e) rt.run telemetry off; cold vs warm start; bytes sent per 1,000 inferences.
 // Run: npx tsx bench/runtime.bench.ts
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEV_KEYS, startCollector } from '@driftline/collector';
 import { chromium, type Page } from '@playwright/test';
@@ -13,7 +14,8 @@ import { build, type InlineConfig, preview } from 'vite';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from '../scripts/chromium.mjs';
 
-const N = 1000;
+const N = 2000;
+const ROUNDS = 10;
 const WARMUP = 100;
 const root = fileURLToPath(new URL('./fixtures/runtime/', import.meta.url));
 const publicDir = fileURLToPath(new URL('../demo/public', import.meta.url));
@@ -38,6 +40,12 @@ async function main(): Promise<void> {
     build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 100_000 },
   };
   await build(config);
+  // ORT's proxy worker needs ORT as its own script: copy the unbundled build next to the page.
+  const ortDist = dirname(createRequire(join(root, 'x.js')).resolve('onnxruntime-web'));
+  mkdirSync(join(outDir, 'ort'));
+  for (const file of ['ort.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+    copyFileSync(join(ortDist, file), join(outDir, 'ort', file));
+  }
   // Cross-origin isolated, so that performance.now() has 5 µs resolution instead of 100 µs.
   const headers = {
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -61,7 +69,14 @@ async function main(): Promise<void> {
     return page;
   };
 
-  const rows: Array<{ name: string; times: number[] }> = [];
+  const names: Record<string, string> = {
+    a: '(a) ORT session.run inside a worker (floor, timed in the worker)',
+    a2: '(a2) that worker over raw postMessage (timed on the page)',
+    b: '(b) ORT proxy worker (env.wasm.proxy)',
+    c: '(c) TF.js predict on the page (WASM)',
+    d: '(d) rt.run, telemetry on',
+    e: '(e) rt.run, telemetry off',
+  };
   try {
     const context = await browser.newContext();
     // Start-up first, while Cache Storage and the HTTP cache are empty.
@@ -69,78 +84,64 @@ async function main(): Promise<void> {
     const cold = await (await fresh(context as never)).evaluate((s) => window.bench.startup(s), sha256);
     const warm = await (await fresh(context as never)).evaluate((s) => window.bench.startup(s), sha256);
 
-    console.error('bench: (a) floor');
-    const floor = await (await fresh()).evaluate(([n, w]) => window.bench.floor(n, w), [N, WARMUP] as const);
-    rows.push({
-      name: '(a) ORT session.run inside a worker (floor, timed in the worker)',
-      times: floor.inWorker,
-    });
-    rows.push({ name: '(a2) same worker over raw postMessage (timed on the page)', times: floor.rawMessage });
-    try {
-      const proxy = await (await fresh()).evaluate(([n, w]) => window.bench.ortProxy(n, w), [
-        N,
-        WARMUP,
-      ] as const);
-      rows.push({ name: '(b) ORT proxy worker (env.wasm.proxy)', times: proxy });
-    } catch (error) {
-      console.log(`(b) ORT proxy worker did not run: ${String(error).split('\n')[0]}`);
-    }
-    console.error('bench: (c) TF.js');
-    rows.push({
-      name: '(c) TF.js predict on the page (WASM)',
-      times: await (await fresh()).evaluate(([n, w]) => window.bench.tfjsPredict(n, w), [N, WARMUP] as const),
-    });
-    console.error('bench: (d) rt.run telemetry on');
-    const onPage = await fresh();
+    // One page per contender, set up once; then rounds that visit every contender in turn, so that
+    // load from other processes falls on all of them alike.
+    const pages = new Map<string, Page>();
     const bodies: number[] = [];
-    onPage.on('request', (r) => {
-      if (r.method() === 'POST' && r.url().endsWith('/v1/telemetry'))
-        bodies.push(r.postDataBuffer()?.byteLength ?? 0);
-    });
-    const on = await onPage.evaluate(
-      ([n, w, c, k]) => window.bench.rtRun(n, w, { telemetry: true, collector: c, appKey: k }),
-      [N, WARMUP, collector.url, DEV_KEYS.ingest] as const,
-    );
-    rows.push({ name: '(d) rt.run, telemetry on', times: on.times });
-    console.error('bench: (e) rt.run telemetry off');
-    const off = await (await fresh()).evaluate(([n, w]) => window.bench.rtRun(n, w, { telemetry: false }), [
-      N,
-      WARMUP,
-    ] as const);
-    rows.push({ name: '(e) rt.run, telemetry off', times: off.times });
+    for (const kind of ['floor', 'b', 'c', 'd', 'e']) {
+      const page = await fresh();
+      try {
+        await page.evaluate(([k, c, key]) => window.bench.setup(k, { collector: c, appKey: key }), [
+          kind,
+          collector.url,
+          DEV_KEYS.ingest,
+        ] as const);
+      } catch (error) {
+        console.log(`${kind}: did not run: ${String(error).split('\n')[0]}`);
+        continue;
+      }
+      for (const name of kind === 'floor' ? ['a', 'a2'] : [kind]) pages.set(name, page);
+      if (kind === 'd') {
+        page.on('request', (r) => {
+          if (r.method() === 'POST' && r.url().endsWith('/v1/telemetry'))
+            bodies.push(r.postDataBuffer()?.byteLength ?? 0);
+        });
+      }
+    }
+    const times = new Map<string, number[]>([...pages.keys()].map((k) => [k, []]));
+    for (const [name, page] of pages)
+      await page.evaluate(([n, w]) => window.bench.round(n, w), [name, WARMUP] as const);
+    // The warm-up inferences of (d) go out as their own window, so the next one holds exactly N.
+    await pages.get('d')?.evaluate(() => window.bench.flush());
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [name, page] of pages) {
+        times
+          .get(name)!
+          .push(...(await page.evaluate(([n, c]) => window.bench.round(n, c), [name, N / ROUNDS] as const)));
+      }
+    }
+    const flushMs = (await pages.get('d')?.evaluate(() => window.bench.flush())) ?? Number.NaN;
 
-    const floorMedian = quantile(floor.inWorker, 0.5);
+    const floorMedian = quantile(times.get('a')!, 0.5);
     console.log(
-      `\nDigit MLP (1.0.0), ONNX on WASM, 1 thread, one [1, 784] sample per call; ${N} calls after ${WARMUP} warm-up; page cross-origin isolated.\n`,
+      `\nDigit MLP (1.0.0), ONNX on WASM, 1 thread, one [1, 784] sample per call; ${N} calls per contender in ${ROUNDS} interleaved rounds after ${WARMUP} warm-up; page cross-origin isolated.\n`,
     );
     console.log('| contender | median ms | p95 ms | median − (a) ms |');
     console.log('| --- | ---: | ---: | ---: |');
-    for (const r of rows) {
-      const med = quantile(r.times, 0.5);
-      console.log(
-        `| ${r.name} | ${fmt(med)} | ${fmt(quantile(r.times, 0.95))} | ${fmt(med - floorMedian)} |`,
-      );
+    for (const [name, t] of times) {
+      const med = quantile(t, 0.5);
+      console.log(`| ${names[name]} | ${fmt(med)} | ${fmt(quantile(t, 0.95))} | ${fmt(med - floorMedian)} |`);
     }
-    const get = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
-    const d = get('(d)');
-    const a2 = get('(a2)');
-    const b = get('(b)');
-    if (d && a2) {
-      console.log(
-        `\n(d) − (a2), the runtime's cost over a bare worker with the same messaging: ${fmt(quantile(d.times, 0.5) - quantile(a2.times, 0.5))} ms median`,
-      );
-    }
-    if (d && b) {
-      console.log(
-        `(d) − (b), against ORT's own proxy worker: ${fmt(quantile(d.times, 0.5) - quantile(b.times, 0.5))} ms median`,
-      );
-    }
+    const med = (name: string) => (times.has(name) ? quantile(times.get(name)!, 0.5) : Number.NaN);
+    console.log(
+      `\n(d) − (a): ${fmt(med('d') - med('a'))} ms median; (d) − (a2), over a bare worker with the same messaging: ${fmt(med('d') - med('a2'))} ms; (d) − (b), against ORT's own proxy worker: ${fmt(med('d') - med('b'))} ms; (d) − (e), telemetry itself: ${fmt(med('d') - med('e'))} ms`,
+    );
     console.log(
       `\nStart-up (createRuntime to first output): cold (network) ${cold.wallMs.toFixed(0)} ms [session load ${cold.loadMs.toFixed(0)} ms, model from ${cold.source}], warm ${warm.wallMs.toFixed(0)} ms [session load ${warm.loadMs.toFixed(0)} ms, model from ${warm.source}]`,
     );
     const last = bodies.at(-1) ?? 0;
     console.log(
-      `Telemetry: the window of ${N} inferences went out as ${bodies.length > 0 ? 1 : 0} batch of ${last} bytes (gzip JSON body): ${((last * 1000) / N).toFixed(0)} bytes per 1,000 inferences; flush took ${on.flushMs.toFixed(1)} ms`,
+      `Telemetry: the window of ${N} inferences went out as one batch of ${last} bytes (gzip JSON body): ${((last * 1000) / N).toFixed(0)} bytes per 1,000 inferences; flush took ${flushMs.toFixed(1)} ms`,
     );
   } finally {
     await browser.close();
