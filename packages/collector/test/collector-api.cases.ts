@@ -2,6 +2,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.ts';
+import { prepareBatch } from '../src/ingest/prepare-batch.ts';
+import { storeBatches } from '../src/ingest/store-batch.ts';
 import { compactOnce, dropFineRollups } from '../src/rollups/compactor.ts';
 import { partCacheFor } from '../src/rollups/part-cache.ts';
 import { minuteBucket } from '../src/rollups/rollup-key.ts';
@@ -67,6 +69,30 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect(again.json()).toEqual({ accepted: true, duplicate: true });
       expect(await storageCounts(storage)).toEqual(before);
       expect((await get('/v1/models/once/summary')).json()).toMatchObject({ inferences: 7, devices: 1 });
+    });
+
+    it('stores a group of batches in one statement, a repeated id once, and maps part ids', async () => {
+      const prep = (n: number, id?: string) =>
+        prepareBatch(
+          makeBatch({ model: 'group', batchId: id, deviceId: `g${n}`, profile: makeProfile(n) }),
+          null,
+        ).prepared;
+      const a = prep(2, 'group-a');
+      const b = prep(3, 'group-b');
+      const results = await storeBatches(storage, [a, b, prep(2, 'group-a')]);
+      expect(results.map((r) => r.duplicate)).toEqual([false, false, true]);
+      expect((await storeBatches(storage, [prep(2, 'group-a'), prep(5)])).map((r) => r.duplicate)).toEqual(
+        [false, false].map((_, i) => i === 0),
+      );
+      const rows = await storage.query<{ id: number; inferences: number }>(
+        "SELECT id, inferences FROM rollup_parts WHERE model = 'group' ORDER BY id",
+      );
+      const ids = [...results[0]!.partIds.values(), ...results[1]!.partIds.values()];
+      expect(rows.slice(0, 2).map((r) => [Number(r.id), Number(r.inferences)])).toEqual([
+        [ids[0], 2],
+        [ids[1], 3],
+      ]);
+      expect((await get('/v1/models/group/summary')).json()).toMatchObject({ inferences: 10 });
     });
 
     it('accepts gzip and merges several windows of one key', async () => {

@@ -3,8 +3,8 @@ import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import { listKeys } from '../auth/keys.ts';
 import { forbidden, rateLimited, unsupportedMediaType } from '../errors.ts';
+import { BatchWriter } from '../ingest/batch-writer.ts';
 import { prepareBatch } from '../ingest/prepare-batch.ts';
-import { storeBatch } from '../ingest/store-batch.ts';
 import { partCacheFor } from '../rollups/part-cache.ts';
 import { rollupKeyString } from '../rollups/rollup-key.ts';
 import type { CollectorContext } from '../server/context.ts';
@@ -29,6 +29,7 @@ function originAllowlist(ctx: CollectorContext) {
 /** `POST /v1/telemetry`: validate, store once, count. CORS applies to this scope only. */
 export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
   const allowed = originAllowlist(ctx);
+  const writer = new BatchWriter(ctx.storage);
   // Telemetry is JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(cors, {
@@ -95,7 +96,7 @@ export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContex
       const deviceWait = ctx.deviceLimiter.take(prepared.deviceId);
       if (deviceWait > 0) throw rateLimited(deviceWait);
       const end = ctx.metrics.dbSeconds.startTimer({ op: 'store_batch' });
-      const { duplicate, partIds } = await storeBatch(ctx.storage, prepared);
+      const { duplicate, partIds } = await writer.store(prepared);
       end();
       for (const part of prepared.parts) {
         const id = partIds.get(rollupKeyString(part));

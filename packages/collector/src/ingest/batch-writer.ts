@@ -1,0 +1,60 @@
+import type { Storage } from '../storage/storage.ts';
+import { type PreparedBatch, type StoreResult, storeBatches } from './store-batch.ts';
+
+interface Pending {
+  batch: PreparedBatch;
+  resolve: (r: StoreResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for ingest: while `maxInFlight` statements are running, arriving batches queue,
+ * and the next statement stores up to `maxGroup` of them at once (one round trip, one commit).
+ * An idle writer stores a batch at once, so batching only happens under load. Every request
+ * still gets its own answer, and a failed statement fails only the requests in it.
+ */
+export class BatchWriter {
+  readonly #queue: Pending[] = [];
+  #inFlight = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly maxInFlight = storage.kind === 'pglite' ? 1 : 8,
+    private readonly maxGroup = 200,
+    private readonly onFlush?: (size: number) => void,
+  ) {}
+
+  /** Queues a batch; resolves once it is committed (or found to be a duplicate). */
+  store(batch: PreparedBatch): Promise<StoreResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ batch, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.maxInFlight && this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.maxGroup);
+      this.#inFlight++;
+      this.onFlush?.(group.length);
+      storeBatches(
+        this.storage,
+        group.map((g) => g.batch),
+      )
+        .then(
+          (results) => {
+            group.forEach((g, i) => {
+              g.resolve(results[i]!);
+            });
+          },
+          (err: unknown) => {
+            for (const g of group) g.reject(err);
+          },
+        )
+        .finally(() => {
+          this.#inFlight--;
+          this.#pump();
+        });
+    }
+  }
+}
