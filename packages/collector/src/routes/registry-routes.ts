@@ -27,7 +27,7 @@ const tensor = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 128 },
     dtype: { type: 'string', minLength: 1, maxLength: 32 },
-    shape: { type: 'array', maxItems: 16, items: { type: ['integer', 'string'] } },
+    shape: { type: 'array', maxItems: 16, items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
   },
   required: ['name'],
   additionalProperties: false,
