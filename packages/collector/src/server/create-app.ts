@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { authenticate } from '../auth/authenticate.ts';
 import { KeyCache } from '../auth/key-cache.ts';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { notFound } from '../errors.ts';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/prepare-batch.ts';
 import { RateLimiter } from '../ingest/rate-limiter.ts';
@@ -71,6 +72,7 @@ export async function createApp(
   await app.register(async (scope) => registryRoutes(scope, ctx, artifacts));
   await app.register(async (scope) => rolloutRoutes(scope, ctx));
   await app.register(async (scope) => healthRoutes(scope, ctx, openapi));
+  await app.register(async (scope) => dashboardRoutes(scope, ctx));
   await app.ready();
   return { app, ctx };
 }

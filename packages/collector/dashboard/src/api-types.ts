@@ -1,0 +1,165 @@
+// Shapes of the collector's analyst and rollout answers, as the dashboard reads them
+// (docs/collector.md, docs/rollout.md). Kept here so the page bundles no server code.
+
+export type DriftStatus = 'ok' | 'warn' | 'alert' | 'insufficient';
+
+export interface ModelListEntry {
+  name: string;
+  versions: string[];
+  inferences: number;
+  lastSeen: number;
+}
+
+export interface VersionSummary {
+  version: string;
+  inferences: number;
+  errors: number;
+  devices: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface Summary {
+  model: string;
+  from: number;
+  to: number;
+  inferences: number;
+  errors: number;
+  devices: number;
+  versions: VersionSummary[];
+}
+
+export interface LatencyGroup {
+  key: string;
+  inferences: number;
+  samples: number;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  mean: number | null;
+}
+
+export interface Latency {
+  by: string;
+  stage: string;
+  groups: LatencyGroup[];
+}
+
+export interface Timeseries {
+  metric: string;
+  bucket: string;
+  points: [number, number | null][];
+}
+
+export interface QualityDelta {
+  reference: number | null;
+  current: number | null;
+  delta: number | null;
+}
+
+export interface FeatureDrift {
+  kind: 'numeric' | 'categorical';
+  status: DriftStatus;
+  psi: number | null;
+  js: number | null;
+  ks?: number | null;
+  wasserstein?: number | null;
+  chi2p?: number | null;
+  referenceCount: number;
+  currentCount: number;
+  missing?: QualityDelta;
+}
+
+export interface Drift {
+  model: string;
+  version: string;
+  reference: { kind: string; version?: string; inferences?: number; to?: number };
+  window: { from: number; to: number; inferences: number };
+  status: DriftStatus;
+  features: Record<string, FeatureDrift>;
+}
+
+export type FeatureDistribution =
+  | { kind: 'numeric'; edges: number[]; reference: number[]; current: number[] }
+  | { kind: 'categorical'; labels: string[]; reference: number[]; current: number[] };
+
+export interface Distributions {
+  version: string;
+  features: Record<string, FeatureDistribution>;
+}
+
+export interface GuardCheck {
+  name: string;
+  backend?: string;
+  candidate: number | string | null;
+  stable: number | string | null;
+  limit: number | string;
+  samples: { candidate: number; stable: number };
+  result: 'pass' | 'fail' | 'insufficient';
+}
+
+export interface Verdict {
+  at: number;
+  candidate: string;
+  stable: string;
+  result: 'pass' | 'fail' | 'insufficient';
+  window: { from: number; to: number };
+  inferences: { candidate: number; stable: number };
+  checks: GuardCheck[];
+}
+
+export interface Policy {
+  model: string;
+  stable: string;
+  previousStable: string | null;
+  candidate: { version: string; percent: number; since: string } | null;
+  shadow: { version: string; percent: number; sample: number } | null;
+  verdict: Verdict | null;
+  revision: number;
+  updatedAt: string;
+}
+
+export interface LiveCount {
+  version: string;
+  role: string;
+  devicesToday: number;
+  inferences: number;
+  errors: number;
+}
+
+export interface RolloutStatus {
+  model: string;
+  policy: Policy;
+  pins: unknown[];
+  verdict: Verdict | null;
+  live: LiveCount[];
+}
+
+export interface HistoryEntry {
+  id: number;
+  action: string;
+  actor: string | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+  verdict: Verdict | null;
+  at: string;
+}
+
+export interface EventEntry {
+  id: number;
+  model: string;
+  version: string | null;
+  kind: string;
+  detail: unknown;
+  createdAt: string;
+}
+
+export interface PublishedVersion {
+  version: string;
+  format: string;
+  createdAt: string;
+}
+
+export type Role = 'read' | 'admin' | 'ingest';

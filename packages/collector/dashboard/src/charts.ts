@@ -1,0 +1,114 @@
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { h } from './dom.ts';
+
+export const COLORS = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#be185d',
+  '#4d7c0f',
+];
+
+export interface LineSeries {
+  label: string;
+  values: (number | null)[];
+  color?: string;
+}
+
+/** A time-series line chart (x in ms since epoch) drawn by uPlot. */
+export function lineChart(o: {
+  x: number[];
+  series: LineSeries[];
+  width: number;
+  height?: number;
+  yLabel?: string;
+  testId?: string;
+}): HTMLElement {
+  const el = h('div', { class: 'chart', 'data-testid': o.testId, 'data-points': o.x.length });
+  if (o.x.length === 0) {
+    el.append(h('p', { class: 'empty' }, 'No data in this range yet.'));
+    return el;
+  }
+  const opts: uPlot.Options = {
+    width: o.width,
+    height: o.height ?? 200,
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: true } },
+    axes: [{}, { label: o.yLabel, size: 56 }],
+    series: [
+      {},
+      ...o.series.map((s, i) => ({
+        label: s.label,
+        stroke: s.color ?? COLORS[i % COLORS.length],
+        width: 2,
+        spanGaps: false,
+        points: { show: o.x.length < 3 },
+      })),
+    ],
+  };
+  new uPlot(opts, [o.x.map((t) => t / 1000), ...o.series.map((s) => s.values)] as uPlot.AlignedData, el);
+  return el;
+}
+
+/** Grouped bars over categories (bins or labels), drawn by uPlot's bars path builder. */
+export function barChart(o: {
+  labels: string[];
+  series: LineSeries[];
+  width: number;
+  height?: number;
+  yLabel?: string;
+  yFormat?: (v: number) => string;
+  testId?: string;
+}): HTMLElement {
+  const el = h('div', { class: 'chart', 'data-testid': o.testId, 'data-bars': o.labels.length });
+  if (o.labels.length === 0) {
+    el.append(h('p', { class: 'empty' }, 'Nothing to draw.'));
+    return el;
+  }
+  const n = o.series.length;
+  const bars = uPlot.paths.bars!;
+  const opts: uPlot.Options = {
+    width: o.width,
+    height: o.height ?? 180,
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    scales: {
+      x: { time: false, range: [-0.5, o.labels.length - 0.5] },
+      y: { range: (_u, _min, max) => [0, max || 1] },
+    },
+    axes: [
+      {
+        splits: () => o.labels.map((_, i) => i),
+        values: (_u, splits) => splits.map((i) => o.labels[i] ?? ''),
+        size: 34,
+        gap: 4,
+      },
+      {
+        label: o.yLabel,
+        size: 56,
+        values: o.yFormat ? (_u, splits) => splits.map((v) => o.yFormat!(v)) : undefined,
+      },
+    ],
+    series: [
+      { label: 'bin', value: (_u, i) => (i === null ? '' : (o.labels[i] ?? '')) },
+      ...o.series.map((s, i) => ({
+        label: s.label,
+        stroke: s.color ?? COLORS[i % COLORS.length],
+        fill: `${s.color ?? COLORS[i % COLORS.length]}99`,
+        width: 1,
+        points: { show: false },
+        paths: bars({
+          size: [0.8 / n, 60],
+          align: (n === 1 ? 0 : i === 0 ? -1 : 1) as -1 | 0 | 1,
+        }),
+      })),
+    ],
+  };
+  new uPlot(opts, [o.labels.map((_, i) => i), ...o.series.map((s) => s.values)] as uPlot.AlignedData, el);
+  return el;
+}

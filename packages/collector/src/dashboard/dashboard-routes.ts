@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { rangeQuery } from '../routes/schemas.ts';
+import type { CollectorContext } from '../server/context.ts';
+import { modelDistributions } from './feature-distributions.ts';
+import { DASHBOARD_DIST, serveDashboard } from './serve-dashboard.ts';
+
+/**
+ * The analysts' dashboard: the built static page at `/` and the two read routes only it needs:
+ * `GET /v1/whoami` (the key's role) and `GET /v1/models/:name/drift/distributions` (reference-vs-current
+ * shares per feature).
+ */
+export async function dashboardRoutes(
+  app: FastifyInstance,
+  ctx: CollectorContext,
+  dist: string = DASHBOARD_DIST,
+): Promise<void> {
+  await serveDashboard(app, dist);
+  app.get(
+    '/v1/whoami',
+    {
+      config: { roles: ['read'] },
+      schema: {
+        summary: "The calling key's id and role (the dashboard shows admin buttons for admin)",
+        tags: ['analyst'],
+      },
+    },
+    async (req) => ({ id: req.principal?.id ?? null, role: req.principal?.role ?? null }),
+  );
+  app.get<{
+    Params: { name: string };
+    Querystring: { version: string; reference?: string; from?: number; to?: number };
+  }>(
+    '/v1/models/:name/drift/distributions',
+    {
+      config: { roles: ['read'] },
+      schema: {
+        summary:
+          'Per feature, reference vs current shares over the reference deciles (labels for categorical)',
+        tags: ['analyst'],
+        params: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
+          required: ['name'],
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            ...rangeQuery,
+            version: { type: 'string', minLength: 1, maxLength: 64 },
+            reference: { type: 'string', description: 'baseline (default) | version:<version>' },
+          },
+          required: ['version'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) =>
+      modelDistributions(
+        ctx.storage,
+        req.params.name,
+        { ...req.query, retentionHours: ctx.retentionHours },
+        ctx.baselineInferences,
+      ),
+  );
+}

@@ -1,0 +1,199 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Collector, createKey, startCollector } from '@driftline/collector';
+import { expect, type Page, test } from '@playwright/test';
+import { build } from 'vite';
+import { seedDemoData } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
+
+// The analysts' dashboard, built with Vite and served by a REAL collector (PGlite on disk), fed
+// with real telemetry batches and the two real digit models published through the registry API.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shots = join(root, 'test-results', 'screenshots');
+
+let c: Collector;
+let dataDir: string;
+const keys = { ingest: '', read: '', admin: '' };
+let seeded: Awaited<ReturnType<typeof seedDemoData>>;
+
+test.beforeAll(async () => {
+  await build({
+    configFile: join(root, 'packages', 'collector', 'dashboard', 'vite.config.ts'),
+    logLevel: 'warn',
+  });
+  dataDir = await mkdtemp(join(tmpdir(), 'driftline-dashboard-e2e-'));
+  c = await startCollector({ port: 0, dataDir, logLevel: 'silent', rolloutIntervalMs: 3_600_000 });
+  keys.ingest = (await createKey(c.storage, 'ingest')).secret;
+  keys.read = (await createKey(c.storage, 'read')).secret;
+  keys.admin = (await createKey(c.storage, 'admin')).secret;
+  seeded = await seedDemoData(c.url, keys, root);
+  await c.evaluateAlerts();
+  await mkdir(shots, { recursive: true });
+});
+
+test.afterAll(async () => {
+  await c?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function api<T>(path: string, key = keys.read): Promise<T> {
+  const res = await fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** Opens the dashboard, enters `key` once, waits for the shell. */
+async function login(page: Page, key: string, view = 'overview'): Promise<void> {
+  await page.goto(`${c.url}/#${view}`);
+  await page.getByTestId('key-input').fill(key);
+  await page.getByTestId('key-submit').click();
+  await expect(page.getByTestId('last-updated')).toHaveText(/updated \d\d:\d\d:\d\d/);
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+test('without a build or key: the page asks for a key and refuses an unknown one', async ({ page }) => {
+  await page.goto(c.url);
+  await page.getByTestId('key-input').fill('dl_read_not_a_key');
+  await page.getByTestId('key-submit').click();
+  await expect(page.getByTestId('key-error')).toContainText('does not know this key');
+});
+
+test('fleet overview: devices, inferences, errors by version, and the key is remembered', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, keys.read);
+  await expect(page.getByTestId('role')).toHaveText('read');
+  await expect(page.getByTestId('inferences')).toHaveText(seeded.recent.toLocaleString('en-US'));
+  await expect(page.getByTestId('errors')).toContainText(String(seeded.recentErrors));
+  await expect(page.getByTestId('devices')).toHaveText('15');
+  const versions = page.getByTestId('versions-table');
+  await expect(versions).toContainText('1.0.0');
+  await expect(versions).toContainText('1.1.0');
+  await expect(page.getByTestId('inferences-chart').locator('canvas')).toHaveCount(1);
+  await shot(page, 'dashboard-overview');
+  await page.reload();
+  await expect(page.getByTestId('role')).toHaveText('read');
+});
+
+test('latency: percentiles over time, by backend and by segment', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, keys.read, 'latency');
+  await expect(page.getByTestId('by-backend-table').locator('tbody tr')).toHaveCount(2);
+  await expect(page.getByTestId('by-backend-table')).toContainText('webgpu');
+  await expect(page.getByTestId('by-segment-table').locator('tbody tr')).toHaveCount(3);
+  await expect(page.getByTestId('latency-chart').locator('canvas')).toHaveCount(1);
+  const lat = await api<{ groups: { key: string; p50: number }[] }>(
+    `/v1/models/digits/latency?by=backend&from=${Date.now() - 3_600_000}`,
+  );
+  const wasm = lat.groups.find((g) => g.key === 'wasm')!;
+  await expect(page.getByTestId('by-backend-table')).toContainText(`${wasm.p50.toFixed(2)} ms`);
+  await shot(page, 'dashboard-latency');
+});
+
+test('drift: the shifted features are in alert against the baseline, with pictures; the reference can change', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, keys.read, 'drift');
+  await page.getByTestId('drift-version').selectOption('1.0.0');
+  await expect(page.getByTestId('drift-overall')).toHaveAttribute('data-status', 'alert');
+  await expect(page.getByTestId('status-input.mean')).toHaveAttribute('data-status', 'alert');
+  await expect(page.getByTestId('drift-reference-text')).toContainText('baseline of 1.0.0');
+  await expect(page.getByTestId('dist-input.mean').locator('canvas')).toHaveCount(1);
+  await expect(page.getByTestId('dist-probs.argmax').locator('canvas')).toHaveCount(1);
+  await shot(page, 'dashboard-drift');
+  await page.getByTestId('drift-reference').selectOption('version:1.1.0');
+  await expect(page.getByTestId('drift-reference-text')).toContainText('version 1.1.0');
+});
+
+test('events: the drift alerts are listed', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, keys.read, 'events');
+  await expect(page.getByTestId('events-table')).toContainText('drift_alert');
+  await shot(page, 'dashboard-events');
+});
+
+test('rollout with a read key is read-only', async ({ page }) => {
+  await login(page, keys.read, 'rollout');
+  await expect(page.getByTestId('lane-stable')).toHaveAttribute('data-version', '1.0.0');
+  await expect(page.getByTestId('read-only')).toBeVisible();
+  await expect(page.getByTestId('ramp')).toHaveCount(0);
+});
+
+test('rollout with an admin key: ramp, roll back, ramp, promote, roll back, each confirmed', async ({
+  page,
+}) => {
+  type Policy = { policy: { stable: string; candidate: { version: string; percent: number } | null } };
+  const policy = async () => (await api<Policy>('/v1/models/digits/rollout')).policy;
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, keys.admin, 'rollout');
+  await expect(page.getByTestId('role')).toHaveText('admin');
+  await page.getByTestId('auto-refresh').uncheck();
+
+  // Cancel changes nothing.
+  await page.getByTestId('ramp').click();
+  await page.getByTestId('confirm-dialog').getByText('Cancel').click();
+  expect((await policy()).candidate).toBeNull();
+
+  const ramp = async (percent: number) => {
+    await page.getByTestId('ramp-version').selectOption('1.1.0');
+    await page.getByTestId('ramp-percent').fill(String(percent));
+    await page.getByTestId('ramp').click();
+    await page.getByTestId('confirm-dialog').locator('input[name=reason]').fill(`e2e ramp ${percent}`);
+    await page.getByTestId('confirm').click();
+    await expect(page.getByTestId('percent-candidate')).toHaveText(`${percent}%`);
+  };
+  await ramp(10);
+  expect((await policy()).candidate).toMatchObject({ version: '1.1.0', percent: 10 });
+  await expect(page.getByTestId('percent-stable')).toHaveText('90%');
+
+  await page.getByTestId('rollback').click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('lane-candidate')).toHaveCount(0);
+  expect(await policy()).toMatchObject({ stable: '1.0.0', candidate: null });
+
+  await ramp(25);
+  await c.evaluateRollouts();
+  await page.getByTitle('Refresh now').click();
+  await expect(page.getByTestId('verdict-result')).toBeVisible();
+  await shot(page, 'dashboard-rollout');
+
+  await page.getByTestId('promote').click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('lane-stable')).toHaveAttribute('data-version', '1.1.0');
+  expect(await policy()).toMatchObject({ stable: '1.1.0', candidate: null });
+
+  await page.getByTestId('rollback').click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('lane-stable')).toHaveAttribute('data-version', '1.0.0');
+  expect(await policy()).toMatchObject({ stable: '1.0.0', candidate: null });
+
+  const history = await api<{ entries: { action: string; reason: string | null }[] }>(
+    '/v1/models/digits/history',
+  );
+  expect(history.entries.slice(0, 5).map((e) => e.action)).toEqual([
+    'rollback',
+    'promote',
+    'rollout',
+    'rollback',
+    'rollout',
+  ]);
+  expect(history.entries[2]!.reason).toBe('e2e ramp 25');
+  await expect(page.getByTestId('history-table')).toContainText('promote');
+});
+
+test('phone width: every view fits 390 px without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page, keys.read);
+  for (const view of ['overview', 'latency', 'drift', 'rollout', 'events']) {
+    await page.goto(`${c.url}/#${view}`);
+    await expect(page.locator(`[data-view=${view}]`)).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, view).toBeLessThanOrEqual(0);
+    if (view === 'overview' || view === 'drift') await shot(page, `dashboard-phone-${view}`);
+  }
+});
