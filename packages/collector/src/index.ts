@@ -10,6 +10,12 @@ export {
   revokeKey,
 } from './auth/keys.ts';
 export { CollectorError } from './errors.ts';
+export { BUCKETS, bucketOf, inPercent } from './rollout/bucket.ts';
+export { evaluateRollouts, type RolloutAction } from './rollout/evaluate-rollouts.ts';
+export { DEFAULT_GUARD, type GuardSettings } from './rollout/guard-settings.ts';
+export type { RolloutPolicy } from './rollout/policy.ts';
+export { createSigningKey } from './rollout/signing-keys.ts';
+export type { GuardCheck, Verdict } from './rollout/verdict.ts';
 export { createApp } from './server/create-app.ts';
 export { type CollectorOptions, DEV_KEYS } from './server/options.ts';
 export { type Collector, startCollector } from './server/start-collector.ts';

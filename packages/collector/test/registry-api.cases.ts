@@ -298,6 +298,33 @@ export function describeRegistryApi(
       expect(JSON.stringify(again.headers).length).toBeLessThan(600);
     });
 
+    it("answers browsers: CORS preflight and headers for the ingest key's origins, 403 for others", async () => {
+      const key = (await createKey(storage, 'ingest', { origins: ['https://app.example'] })).secret;
+      const pre = await app.inject({
+        method: 'OPTIONS',
+        url: '/v1/models/digits/manifest?device=x',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+      expect(pre.statusCode).toBe(204);
+      expect(pre.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(String(pre.headers['access-control-allow-headers'])).toMatch(/authorization/);
+      const ok = await call('GET', '/v1/models/digits/manifest?device=x', key, undefined, {
+        origin: 'https://app.example',
+      });
+      expect(ok.headers).toMatchObject({
+        'access-control-allow-origin': 'https://app.example',
+        'access-control-expose-headers': 'etag',
+      });
+      const evil = await call('GET', '/v1/models/digits/manifest?device=x', key, undefined, {
+        origin: 'https://evil.example',
+      });
+      expect(evil.statusCode).toBe(403);
+    });
+
     it('pins a device and honours an app pin over it; rollback returns everyone to stable, audited', async () => {
       const pin = await call('PUT', '/v1/models/digits/pins/device-pinned', admin, {
         version: '1.1.0',
