@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const demoPort = parsePort('PORT', 5173);
 const collectorPort = parsePort('COLLECTOR_PORT', 8787);
-const collectorUrl = `http://localhost:${collectorPort}`;
+const collectorUrl = `http://127.0.0.1:${collectorPort}`;
 const collectorBin = join(root, 'packages', 'collector', 'bin', 'driftline.mjs');
 const dataDir = join('.driftline', 'data');
 
@@ -99,10 +99,30 @@ try {
   await shutdown(1);
 }
 
+/** Polls the collector's /readyz until it answers 200 (its embedded database is open). */
+async function collectorReady(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      if ((await fetch(`${collectorUrl}/readyz`)).ok) return true;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+const ready = collector ? await collectorReady() : false;
+if (collector && !ready && !stopping) {
+  console.error(
+    `start: the collector did not answer ${collectorUrl}/readyz within 60 s; it may still be starting`,
+  );
+}
 const demoUrl = demo?.resolvedUrls?.local[0] ?? `http://localhost:${demoPort}/`;
-console.log(`
+if (!stopping) {
+  console.log(`
   Driftline is running. Open:
     demo       ${demoUrl}
-    collector  ${collector ? `${collectorUrl}  (dev keys; API under /v1)` : 'not started (see above)'}
+    collector  ${collector ? `${collectorUrl}  (dev keys; API under /v1, health at /readyz)` : 'not started (see above)'}
   Ctrl-C stops both.
 `);
+}
