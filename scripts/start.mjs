@@ -122,7 +122,7 @@ if (!stopping) {
   console.log(`
   Driftline is running. Open:
     demo       ${demoUrl}
-    collector  ${collector ? `${collectorUrl}  (dev keys; API under /v1, health at /readyz)` : 'not started (see above)'}
+    collector  ${collector ? `${collectorUrl}/  (dashboard; API under /v1; dev keys printed above)` : 'not started (see above)'}
   Ctrl-C stops both.
 `);
 }
