@@ -19,6 +19,21 @@ export async function getVersion(sql: Sql, model: string, version: string): Prom
   return v;
 }
 
+/** Several versions of a model in one statement, by version; throws `unknown_version` for a missing one. */
+export async function getVersions(
+  sql: Sql,
+  model: string,
+  versions: string[],
+): Promise<Map<string, ModelVersion>> {
+  const rows = await sql.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE model = $1 AND version = ANY($2::text[])`,
+    [model, versions],
+  );
+  const out = new Map(rows.map((r) => [r.version, toModelVersion(r)]));
+  for (const v of versions) if (!out.has(v)) throw unknownVersion(model, v);
+  return out;
+}
+
 /** Every version of a model, newest semver first. */
 export async function listVersions(sql: Sql, model: string): Promise<ModelVersion[]> {
   const rows = await sql.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE model = $1`, [

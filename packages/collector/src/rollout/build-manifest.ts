@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { type Manifest, type ModelFile, signManifest } from '@driftline/protocol';
 import { unknownVersion } from '../errors.ts';
 import type { ModelVersion } from '../registry/model-version.ts';
-import { getVersion } from '../registry/versions.ts';
+import { getVersions } from '../registry/versions.ts';
 import type { Sql } from '../storage/storage.ts';
 import { bucketOf, inPercent } from './bucket.ts';
-import { getPolicy } from './policy.ts';
+import { getPolicyAndPin } from './policy.ts';
 import type { SigningKey } from './signing-keys.ts';
 
 /** What a device sends when it asks for its manifest. */
@@ -35,31 +35,30 @@ export async function buildManifest(
   signing: SigningKey | null = null,
   now = Date.now(),
 ): Promise<Manifest> {
-  const policy = await getPolicy(sql, model);
-  if (!policy) throw unknownVersion(model);
+  const found = await getPolicyAndPin(sql, model, req.deviceId);
+  if (!found) throw unknownVersion(model);
+  const { policy, pin } = found;
   let assignment: NonNullable<Manifest['assignment']> = 'stable';
   let version = policy.stable;
   const bucket = req.deviceId === undefined ? undefined : bucketOf(model, policy.salt, req.deviceId);
   if (req.pin !== undefined) {
     assignment = 'app';
     version = req.pin;
-  } else {
-    const pin =
-      req.deviceId === undefined
-        ? []
-        : await sql.query<{ version: string }>(
-            'SELECT version FROM rollout_pins WHERE model = $1 AND device_id = $2',
-            [model, req.deviceId],
-          );
-    if (pin[0]) {
-      assignment = 'device';
-      version = pin[0].version;
-    } else if (policy.candidate && bucket !== undefined && inPercent(bucket, policy.candidate.percent)) {
-      assignment = 'candidate';
-      version = policy.candidate.version;
-    }
+  } else if (pin !== null) {
+    assignment = 'device';
+    version = pin;
+  } else if (policy.candidate && bucket !== undefined && inPercent(bucket, policy.candidate.percent)) {
+    assignment = 'candidate';
+    version = policy.candidate.version;
   }
-  const primary = await getVersion(sql, model, version);
+  const s = policy.shadow;
+  const shadowed =
+    s !== null &&
+    req.deviceId !== undefined &&
+    s.version !== version &&
+    inPercent(bucketOf(model, `shadow:${policy.salt}`, req.deviceId), s.percent);
+  const versions = await getVersions(sql, model, shadowed ? [version, s.version] : [version]);
+  const primary = versions.get(version)!;
   const manifest: Omit<Manifest, 'etag' | 'issuedAt'> = {
     v: 1,
     model,
@@ -71,14 +70,8 @@ export async function buildManifest(
     assignment,
     ...(bucket !== undefined ? { bucket } : {}),
   };
-  const s = policy.shadow;
-  if (
-    s &&
-    req.deviceId !== undefined &&
-    s.version !== version &&
-    inPercent(bucketOf(model, `shadow:${policy.salt}`, req.deviceId), s.percent)
-  ) {
-    const shadow = await getVersion(sql, model, s.version);
+  if (shadowed) {
+    const shadow = versions.get(s.version)!;
     manifest.shadow = {
       version: s.version,
       format: shadow.format,

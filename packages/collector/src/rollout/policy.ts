@@ -81,6 +81,21 @@ export async function getPolicy(sql: Sql, model: string, forUpdate = false): Pro
   return rows[0] ? toPolicy(rows[0]) : null;
 }
 
+/** The policy of a model and the device's pin (null when none), in one statement (the manifest's hot path). */
+export async function getPolicyAndPin(
+  sql: Sql,
+  model: string,
+  deviceId: string | undefined,
+): Promise<{ policy: RolloutPolicy; pin: string | null } | null> {
+  const rows = await sql.query<PolicyRow & { pinned: string | null }>(
+    `SELECT p.*, (SELECT version FROM rollout_pins WHERE model = $1 AND device_id = $2) AS pinned
+     FROM rollout_policy p WHERE p.model = $1`,
+    [model, deviceId ?? null],
+  );
+  const r = rows[0];
+  return r ? { policy: toPolicy(r), pin: r.pinned } : null;
+}
+
 /** Every policy with a candidate (the guarded rollout's work list). */
 export async function policiesWithCandidate(sql: Sql): Promise<RolloutPolicy[]> {
   const rows = await sql.query<PolicyRow>(
