@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const names: Record<string, string> = {
     a: '(a) ORT session.run inside a worker (floor, timed in the worker)',
     a2: '(a2) that worker over raw postMessage (timed on the page)',
+    a3: '(a3) that worker over a MessageChannel port (timed on the page)',
     b: '(b) ORT proxy worker (env.wasm.proxy)',
     c: '(c) TF.js predict on the page (WASM)',
     d: '(d) rt.run, telemetry on',
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
         console.log(`${kind}: did not run: ${String(error).split('\n')[0]}`);
         continue;
       }
-      for (const name of kind === 'floor' ? ['a', 'a2'] : [kind]) pages.set(name, page);
+      for (const name of kind === 'floor' ? ['a', 'a2', 'a3'] : [kind]) pages.set(name, page);
       if (kind === 'd') {
         page.on('request', (r) => {
           if (r.method() === 'POST' && r.url().endsWith('/v1/telemetry'))
