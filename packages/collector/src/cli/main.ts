@@ -10,6 +10,7 @@ export const USAGE = `usage: driftline <command> [options]
   keys create --role ingest|read|admin [--app NAME] [--origins a,b] [--label TEXT] [--data-dir|--database-url]
   keys list   [--data-dir|--database-url]
   keys revoke <id> [--data-dir|--database-url]
+  profile <samples.jsonl> --model M [--version V] [--out FILE]
   latency <model> [--by backend|segment|version] [--version V] [--url URL] [--key KEY]
   drift   <model> [--version V] [--reference baseline|registry|version:X] [--url URL] [--key KEY]
   keys signing [--data-dir|--database-url]       make a manifest signing key, print its public key
@@ -54,6 +55,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const { rolloutCommand } = await import('./rollout-command.ts');
         return await rolloutCommand(command, args);
+      }
+      case 'profile': {
+        const { profileCommand } = await import('./profile-command.ts');
+        return await profileCommand(args);
       }
       case 'latency':
       case 'drift': {

@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CollectorError, invalidBatch, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+import {
+  CollectorError,
+  invalidBatch,
+  payloadTooLarge,
+  storageUnavailable,
+  unsupportedMediaType,
+} from '../errors.ts';
 import type { CollectorMetrics } from '../metrics.ts';
 
 const ZLIB_CODES = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'Z_NEED_DICT']);
@@ -26,6 +32,9 @@ export function toCollectorError(err: FastifyError, req: FastifyRequest, bodyLim
     return unsupportedMediaType('Content-Encoding must be gzip or identity.');
   }
   if (err.validation) return new CollectorError('bad_request', 400, err.message, { cause: err });
+  // Connection-level failures of the database (refused, reset, admin shutdown, out of resources).
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08...|57P0.|53...)$/.test(code))
+    return storageUnavailable(err);
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return ingest

@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProfile, fromBase64 } from '@driftline/protocol';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeBatch, makeProfile } from '../../test/fixtures.ts';
+import { createKey } from '../auth/keys.ts';
+import { type Collector, startCollector } from '../server/start-collector.ts';
+import { main } from './main.ts';
+
+/** Runs the CLI in process; answers its exit code and what it printed. */
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe('driftline CLI', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'driftline-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates, lists and revokes keys on the storage directly, printing the secret once', async () => {
+    const dataDir = join(dir, 'data');
+    const created = await cli(
+      'keys',
+      'create',
+      '--role',
+      'read',
+      '--label',
+      'analyst',
+      '--data-dir',
+      dataDir,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^dl_read_\S+$/);
+    const id = /Created read key (key_\w+)/.exec(created.err)![1]!;
+    const listed = await cli('keys', 'list', '--data-dir', dataDir);
+    expect(listed.out).toContain(id);
+    expect(listed.out).not.toContain(created.out);
+    expect((await cli('keys', 'revoke', id, '--data-dir', dataDir)).code).toBe(0);
+    expect((await cli('keys', 'revoke', id, '--data-dir', dataDir)).code).toBe(1);
+  });
+
+  it('answers usage errors with exit code 2 and the usage', async () => {
+    for (const argv of [
+      ['nope'],
+      ['keys'],
+      ['keys', 'create', '--role', 'root'],
+      ['serve', '--port'],
+      ['drift'],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('usage: driftline');
+    }
+    expect((await cli('--help')).code).toBe(0);
+  });
+
+  it('builds a reference profile from samples', async () => {
+    const samples = join(dir, 'samples.jsonl');
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ input: { data: [i / 50, 1 - i / 50, 0.5], dims: [1, 3] }, label: String(i % 3) }),
+    );
+    await writeFile(samples, `${lines.join('\n')}\n`);
+    const out = join(dir, 'ref.profile');
+    const r = await cli('profile', samples, '--model', 'digits', '--version', '1.0.0', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('50 samples');
+    const profile = decodeProfile(fromBase64((await readFile(out, 'utf8')).trim()));
+    expect(profile.inferences).toBe(50);
+    expect(Object.keys(profile.features)).toContain('label');
+    await writeFile(samples, 'not json\n');
+    expect((await cli('profile', samples, '--model', 'digits')).code).toBe(2);
+  });
+
+  describe('against a running collector', () => {
+    let c: Collector;
+    let read: string;
+    beforeAll(async () => {
+      c = await startCollector({ port: 0, logLevel: 'silent' });
+      read = (await createKey(c.storage, 'read')).secret;
+      const ingest = (await createKey(c.storage, 'ingest')).secret;
+      for (const backend of ['wasm', 'webgpu']) {
+        const res = await fetch(`${c.url}/v1/telemetry`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ingest}` },
+          body: JSON.stringify(
+            makeBatch({ model: 'cli', backend, deviceId: backend, profile: makeProfile(20) }),
+          ),
+        });
+        expect(res.status).toBe(200);
+      }
+    });
+    afterAll(async () => {
+      await c.close();
+    });
+
+    it('prints latency and drift tables, and a clear error for a wrong key', async () => {
+      const lat = await cli('latency', 'cli', '--url', c.url, '--key', read);
+      expect(lat.code).toBe(0);
+      expect(lat.out).toMatch(/backend\s+inferences\s+p50\s+p90\s+p99/);
+      expect(lat.out).toMatch(/webgpu\s+20/);
+      const drift = await cli('drift', 'cli', '--url', c.url, '--key', read, '--reference', 'baseline');
+      expect(drift.code).toBe(0);
+      expect(drift.out).toMatch(/feature\s+status/);
+      const denied = await cli('latency', 'cli', '--url', c.url, '--key', 'wrong');
+      expect(denied.code).toBe(1);
+      expect(denied.err).toContain('unauthorized');
+    });
+  });
+});
