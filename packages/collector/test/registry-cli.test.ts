@@ -1,8 +1,14 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseManifest, verifyManifestSignature } from '@driftline/protocol';
+import {
+  createProfile,
+  encodeProfile,
+  numericFeature,
+  parseManifest,
+  verifyManifestSignature,
+} from '@driftline/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { type Collector, DEV_KEYS, startCollector } from '../src/index.ts';
@@ -83,6 +89,29 @@ describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promot
     );
     expect(again.out).toMatch(/already published/);
     expect(again.err).toMatch(/already stored/);
+    const ref = join(dataDir, '..', 'reference.bin');
+    const profile = createProfile();
+    profile.inferences = 3;
+    for (const x of [0.1, 0.5, 0.9]) numericFeature(profile, 'top1').add(x);
+    await writeFile(ref, encodeProfile(profile));
+    const withRef = await cli(
+      'publish',
+      join(models, '1.1.0'),
+      '--model',
+      'digits',
+      '--version',
+      '1.2.0-rc.1',
+      '--reference',
+      ref,
+      ...at(),
+    );
+    expect(withRef.code, withRef.err).toBe(0);
+    const version = await (
+      await fetch(`${c.url}/v1/models/digits/versions/1.2.0-rc.1`, {
+        headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+      })
+    ).json();
+    expect(version).toMatchObject({ format: 'onnx', hasReference: true });
     const conflict = await cli(
       'publish',
       join(models, '1.1.0'),
