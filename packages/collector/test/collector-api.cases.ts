@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { encodeProfile } from '@driftline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.ts';
@@ -291,6 +292,17 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect(shifted.features.f0.status).toBe('alert');
       expect(shifted.status).toBe('alert');
       expect(shifted.features.argmax.status).not.toBe('alert');
+      await storage.query(
+        `INSERT INTO model_versions (model, version, format, files, reference) VALUES ('drift', '2.0.0', 'onnx', '[]', $1)`,
+        [encodeProfile(makeProfile(600, { seed: 9, shift: 3 }))],
+      );
+      const registry = (await get(`/v1/models/drift/drift?version=2.0.0&from=${from}`)).json();
+      expect(registry.reference).toMatchObject({ kind: 'registry', version: '2.0.0', inferences: 600 });
+      expect(registry.features.f0.status).not.toBe('alert');
+      expect(
+        (await get(`/v1/models/drift/drift?version=2.0.0&from=${from}&reference=baseline`)).json().reference
+          .kind,
+      ).toBe('baseline');
       const missing = (await get('/v1/models/drift/drift?version=2.0.0&reference=version:9.9.9')).json();
       expect(missing.error.code).toBe('no_reference');
     });

@@ -1,18 +1,21 @@
-import { compareProfiles, overallStatus, type Profile } from '@driftline/protocol';
+import { compareProfiles, decodeProfile, overallStatus, type Profile } from '@driftline/protocol';
 import { badRequest, noReference, unknownModel } from '../errors.ts';
+import { versionReference } from '../registry/versions.ts';
 import type { Sql } from '../storage/storage.ts';
 import { mergeAll } from './merge-rows.ts';
 import { rangeBuckets, readRollups } from './read-rollups.ts';
 
-/** Where the drift reference comes from. */
+/** Where the drift reference comes from; `auto` (no `reference` given): registry, else baseline. */
 export type ReferenceSpec =
+  | { kind: 'auto' }
   | { kind: 'registry' }
   | { kind: 'baseline' }
   | { kind: 'version'; version: string };
 
-/** Parses `reference=registry|baseline|version:X`. */
+/** Parses `reference=registry|baseline|version:X` (absent: `auto`). */
 export function parseReference(s: string | undefined): ReferenceSpec {
-  if (s === undefined || s === 'baseline') return { kind: 'baseline' };
+  if (s === undefined) return { kind: 'auto' };
+  if (s === 'baseline') return { kind: 'baseline' };
   if (s === 'registry') return { kind: 'registry' };
   if (s.startsWith('version:') && s.length > 'version:'.length)
     return { kind: 'version', version: s.slice(8) };
@@ -69,11 +72,16 @@ export async function modelDrift(
   const current = mergeAll(rows);
   let reference: Profile;
   let refInfo: Record<string, unknown>;
-  if (ref.kind === 'registry') {
+  const uploaded =
+    ref.kind === 'registry' || ref.kind === 'auto' ? await versionReference(sql, model, version) : null;
+  if (uploaded) {
+    reference = decodeProfile(uploaded);
+    refInfo = { kind: 'registry', version, inferences: reference.inferences };
+  } else if (ref.kind === 'registry') {
     throw noReference(
-      `No reference profile was uploaded with ${model}@${version}; use reference=baseline or reference=version:<v>.`,
+      `No reference profile was uploaded with ${model}@${version}; publish one (driftline profile, then publish) or use reference=baseline.`,
     );
-  } else if (ref.kind === 'baseline') {
+  } else if (ref.kind === 'baseline' || ref.kind === 'auto') {
     const b = await baselineProfile(sql, model, version, baselineInferences);
     reference = b.profile;
     refInfo = { kind: 'baseline', version, inferences: b.inferences, to: b.to };

@@ -91,7 +91,11 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
           properties: {
             ...rangeQuery,
             version: { type: 'string' },
-            reference: { type: 'string', description: 'registry | baseline (default) | version:<version>' },
+            reference: {
+              type: 'string',
+              description:
+                'registry | baseline | version:<version>; default: the uploaded reference profile when there is one, else baseline',
+            },
           },
           additionalProperties: false,
         },
