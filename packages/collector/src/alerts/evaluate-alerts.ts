@@ -1,7 +1,8 @@
-import { compareProfiles } from '@driftline/protocol';
+import { compareProfiles, decodeProfile } from '@driftline/protocol';
 import { baselineProfile } from '../queries/drift.ts';
 import { mergeByGroup } from '../queries/merge-rows.ts';
 import { rangeBuckets, readRollups } from '../queries/read-rollups.ts';
+import { versionReference } from '../registry/versions.ts';
 import type { Sql, Storage } from '../storage/storage.ts';
 
 /** What the evaluator looks at. */
@@ -55,7 +56,11 @@ export async function evaluateAlerts(
     for (const a of active) {
       const rows = await readRollups(tx, { model: a.model, version: a.version, role: 'primary', ...range });
       const statuses = new Map<string, { status: string; detail: Record<string, unknown> }>();
-      const base = await baselineProfile(tx, a.model, a.version, opts.baselineInferences).catch(() => null);
+      // The reference: the profile published with the version, else its production baseline.
+      const uploaded = await versionReference(tx, a.model, a.version);
+      const base = uploaded
+        ? { profile: decodeProfile(uploaded) }
+        : await baselineProfile(tx, a.model, a.version, opts.baselineInferences).catch(() => null);
       if (base) {
         const current = mergeByGroup(rows, () => '').get('');
         if (current) {
