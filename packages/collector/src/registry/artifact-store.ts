@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Sql } from '../storage/storage.ts';
 import { SHA256 } from './names.ts';
 
@@ -17,6 +19,8 @@ export interface ArtifactStore {
   get(sha256: string): Promise<Uint8Array | null>;
   /** Size of a stored artifact, or null when unknown. */
   size(sha256: string): Promise<number | null>;
+  /** Bytes `start..end` (inclusive) of a stored artifact, streamed from disk or sliced in SQL. */
+  read(sha256: string, start: number, end: number): Promise<Readable | Uint8Array | null>;
 }
 
 /** SHA-256 (lower-case hex) of bytes. */
@@ -53,6 +57,14 @@ export function databaseArtifactStore(sql: Sql): ArtifactStore {
       return rows[0]?.data ?? null;
     },
     size: (sha256) => sizeOf(sql, sha256),
+    async read(sha256, start, end) {
+      if (!SHA256.test(sha256)) return null;
+      const rows = await sql.query<{ data: Uint8Array | null }>(
+        'SELECT substring(data FROM $2 FOR $3) AS data FROM artifacts WHERE sha256 = $1',
+        [sha256, start + 1, end - start + 1],
+      );
+      return rows[0]?.data ?? null;
+    },
   };
 }
 
@@ -91,6 +103,10 @@ export function diskArtifactStore(sql: Sql, dir: string): ArtifactStore {
       }
     },
     size: (sha256) => sizeOf(sql, sha256),
+    async read(sha256, start, end) {
+      if ((await sizeOf(sql, sha256)) === null) return null;
+      return createReadStream(pathOf(sha256), { start, end });
+    },
   };
 }
 

@@ -88,8 +88,8 @@ async function sendArtifact(
   reply: FastifyReply,
 ) {
   const { sha256 } = req.params;
-  const bytes = await store.get(sha256);
-  if (!bytes) throw unknownArtifact(sha256);
+  const size = await store.size(sha256);
+  if (size === null) throw unknownArtifact(sha256);
   const etag = `"${sha256}"`;
   void reply
     .header('access-control-allow-origin', '*')
@@ -98,22 +98,23 @@ async function sendArtifact(
     .header('etag', etag)
     .header('accept-ranges', 'bytes')
     .type('application/octet-stream');
-  if (etagMatches(req.headers['if-none-match'], etag)) {
-    return reply.status(304).send();
-  }
+  if (etagMatches(req.headers['if-none-match'], etag)) return reply.status(304).send();
   let range: { start: number; end: number } | null = null;
   try {
-    range = parseRange(req.headers.range, bytes.length);
+    range = parseRange(req.headers.range, size);
   } catch (err) {
-    void reply.header('content-range', `bytes */${bytes.length}`);
+    void reply.header('content-range', `bytes */${size}`);
     throw err;
   }
-  if (!range) return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-  const part = bytes.subarray(range.start, range.end + 1);
-  return reply
-    .status(206)
-    .header('content-range', `bytes ${range.start}-${range.end}/${bytes.length}`)
-    .send(Buffer.from(part.buffer, part.byteOffset, part.length));
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  if (range) void reply.status(206).header('content-range', `bytes ${start}-${end}/${size}`);
+  void reply.header('content-length', String(end - start + 1));
+  if (size === 0) return reply.send(Buffer.alloc(0));
+  const body = await store.read(sha256, start, end);
+  if (!body) throw unknownArtifact(sha256);
+  return reply.send(
+    body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.length) : body,
+  );
 }
 
 /**
