@@ -86,6 +86,10 @@ test('latency: percentiles over time, by backend and by segment', async ({ page 
   await expect(page.getByTestId('by-backend-table')).toContainText('webgpu');
   await expect(page.getByTestId('by-segment-table').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('latency-chart').locator('canvas')).toHaveCount(1);
+  await expect(page.getByTestId('by-backend-lines').locator('canvas')).toHaveCount(1);
+  await expect(page.getByTestId('by-segment-lines').locator('canvas')).toHaveCount(1);
+  await page.getByTestId('latency-quantile').selectOption('0.99');
+  await expect(page.getByText('By backend · p99 over time')).toBeVisible();
   const lat = await api<{ groups: { key: string; p50: number }[] }>(
     `/v1/models/digits/latency?by=backend&from=${Date.now() - 3_600_000}`,
   );

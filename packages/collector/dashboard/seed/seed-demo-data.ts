@@ -52,11 +52,11 @@ function digitsProfile(n: number, drift: number, ms: number, r: ReturnType<typeo
   const run = new NumericSketch();
   for (let i = 0; i < n; i++) {
     mean.add(0.13 + 0.09 * drift + 0.025 * r.normal());
-    std.add(0.31 + 0.05 * drift + 0.02 * r.normal());
-    const conf = Math.min(1, Math.max(0.1, 0.97 - 0.25 * drift - Math.abs(0.06 * r.normal())));
+    std.add(0.31 + 0.004 * drift + 0.02 * r.normal());
+    const conf = Math.min(1, Math.max(0.1, 0.97 - 0.003 * drift - Math.abs(0.06 * r.normal())));
     top1.add(conf);
     entropy.add(Math.max(0, (1 - conf) * 2.2 + 0.05 * r.normal()));
-    const d = drift > 0 && r.next() < 0.35 * drift ? 8 : Math.floor(r.next() * 10);
+    const d = drift > 0 && r.next() < 0.3 * drift ? 8 : Math.floor(r.next() * 10);
     argmax.add(String(d));
     const t = ms * Math.exp(0.35 * r.normal());
     run.add(t * 0.9);

@@ -163,3 +163,9 @@ export interface PublishedVersion {
 }
 
 export type Role = 'read' | 'admin' | 'ingest';
+
+export interface LatencyOverTime {
+  by: string;
+  quantile: number;
+  series: { key: string; points: [number, number | null][] }[];
+}

@@ -55,9 +55,38 @@ export function lineChart(o: {
   return el;
 }
 
+const PIXEL_PERCENT = 2 as uPlot.Series.BarsPathBuilderFacetUnit;
+
+/**
+ * Places bar `s` of `n` side by side inside each of `k` categories: left edge and width as
+ * fractions of the plotting area (uPlot's `align` only knows left, centre and right).
+ */
+function groupedBar(s: number, n: number, k: number): uPlot.Series.BarsPathBuilderDisplay {
+  const group = 0.8 / k;
+  const width = group / n;
+  return {
+    x0: {
+      unit: PIXEL_PERCENT,
+      values: (_u, _si, i0, i1) => {
+        const out: number[] = [];
+        for (let i = i0; i <= i1; i++) out.push((i + 0.1) / k + s * width);
+        return out;
+      },
+    },
+    size: {
+      unit: PIXEL_PERCENT,
+      values: (_u, _si, i0, i1) => Array.from({ length: i1 - i0 + 1 }, () => width * 0.92),
+    },
+  };
+}
+
 /** Grouped bars over categories (bins or labels), drawn by uPlot's bars path builder. */
 export function barChart(o: {
   labels: string[];
+  /** Name of the categories in the legend. */
+  xLabel?: string;
+  /** Shorter labels under the bars (every other one is left out when they would overlap). */
+  axisLabels?: string[];
   series: LineSeries[];
   width: number;
   height?: number;
@@ -70,7 +99,6 @@ export function barChart(o: {
     el.append(h('p', { class: 'empty' }, 'Nothing to draw.'));
     return el;
   }
-  const n = o.series.length;
   const bars = uPlot.paths.bars!;
   const opts: uPlot.Options = {
     width: o.width,
@@ -84,7 +112,12 @@ export function barChart(o: {
     axes: [
       {
         splits: () => o.labels.map((_, i) => i),
-        values: (_u, splits) => splits.map((i) => o.labels[i] ?? ''),
+        values: (_u, splits) => {
+          const axis = o.axisLabels ?? o.labels;
+          const longest = Math.max(...axis.map((l) => l.length));
+          const step = (o.width - 70) / axis.length < longest * 7 ? 2 : 1;
+          return splits.map((i) => (i % step === 0 ? (axis[i] ?? '') : ''));
+        },
         size: 34,
         gap: 4,
       },
@@ -95,17 +128,14 @@ export function barChart(o: {
       },
     ],
     series: [
-      { label: 'bin', value: (_u, i) => (i === null ? '' : (o.labels[i] ?? '')) },
+      { label: o.xLabel ?? '', value: (_u, i) => (i === null ? '' : (o.labels[i] ?? '')) },
       ...o.series.map((s, i) => ({
         label: s.label,
         stroke: s.color ?? COLORS[i % COLORS.length],
         fill: `${s.color ?? COLORS[i % COLORS.length]}99`,
         width: 1,
         points: { show: false },
-        paths: bars({
-          size: [0.8 / n, 60],
-          align: (n === 1 ? 0 : i === 0 ? -1 : 1) as -1 | 0 | 1,
-        }),
+        paths: bars({ disp: groupedBar(i, o.series.length, o.labels.length) }),
       })),
     ],
   };

@@ -165,4 +165,23 @@ describe('dashboard read routes', () => {
     });
     expect(missing.statusCode).toBe(400);
   });
+
+  it('latency over time: one series per backend with the quantile per minute', async () => {
+    const res = await app.inject({
+      url: `/v1/models/digits/latency/timeseries?by=backend&quantile=0.5&from=${Date.now() - 3_600_000}`,
+      headers: { authorization: `Bearer ${read}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.series.map((s: { key: string }) => s.key)).toEqual(['wasm']);
+    const points = body.series[0].points as [number, number][];
+    expect(points).toHaveLength(1);
+    expect(points[0]![0] % 60_000).toBe(0);
+    expect(points[0]![1]).toBeGreaterThan(0);
+    const bad = await app.inject({
+      url: '/v1/models/digits/latency/timeseries?by=version',
+      headers: { authorization: `Bearer ${read}` },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
 });

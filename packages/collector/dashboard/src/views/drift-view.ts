@@ -7,20 +7,23 @@ import { halfWidth, type ViewContext } from '../view-context.ts';
 
 const short = (x: number) => num(x, 2);
 
-/** Bin labels of the reference deciles: "≤a", "a–b", …, ">z". */
-function binLabels(edges: number[]): string[] {
-  if (edges.length === 0) return ['all'];
-  const out = [`≤${short(edges[0]!)}`];
-  for (let i = 1; i < edges.length; i++) out.push(`${short(edges[i - 1]!)}–${short(edges[i]!)}`);
-  out.push(`>${short(edges[edges.length - 1]!)}`);
-  return out;
+/** Bin labels of the reference deciles: "≤a", "a–b", …, ">z" (legend), and the short axis form "≤b". */
+function binLabels(edges: number[]): { full: string[]; axis: string[] } {
+  if (edges.length === 0) return { full: ['all'], axis: ['all'] };
+  const full = [`≤${short(edges[0]!)}`];
+  for (let i = 1; i < edges.length; i++) full.push(`${short(edges[i - 1]!)}–${short(edges[i]!)}`);
+  full.push(`>${short(edges[edges.length - 1]!)}`);
+  const axis = edges.map((e) => `≤${short(e)}`).concat(`>${short(edges[edges.length - 1]!)}`);
+  return { full, axis };
 }
 
 function picture(name: string, d: FeatureDistribution | undefined, width: number): HTMLElement {
   if (!d) return h('p', { class: 'empty' }, 'No distribution.');
-  const labels = d.kind === 'numeric' ? binLabels(d.edges) : d.labels;
+  const labels = d.kind === 'numeric' ? binLabels(d.edges) : { full: d.labels, axis: d.labels };
   return barChart({
-    labels,
+    labels: labels.full,
+    axisLabels: labels.axis,
+    xLabel: d.kind === 'numeric' ? 'bin' : 'label',
     series: [
       { label: 'reference', values: d.reference, color: '#64748b' },
       { label: 'current', values: d.current, color: '#2563eb' },

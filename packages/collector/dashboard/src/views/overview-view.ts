@@ -69,8 +69,8 @@ export async function overviewView(ctx: ViewContext): Promise<HTMLElement> {
     card(
       'All models (all time)',
       table(
-        ['model', 'versions', 'inferences', 'last seen'],
-        ctx.models.map((m) => [m.name, m.versions.join(', '), num(m.inferences), time(m.lastSeen)]),
+        ['model', 'versions', 'inferences'],
+        ctx.models.map((m) => [m.name, m.versions.join(', '), num(m.inferences)]),
         { 'data-testid': 'models-table' },
       ),
     ),

@@ -5,6 +5,20 @@ import { badge, card, h, table } from '../dom.ts';
 import { brief, num, time } from '../format.ts';
 import type { ViewContext } from '../view-context.ts';
 
+/** A policy snapshot of the history as "stable 1.0.0 · candidate 1.1.0 at 10%"; other values as JSON. */
+function policyText(v: unknown): string {
+  if (!v || typeof v !== 'object' || !('stable' in v)) return brief(v, 90);
+  const p = v as {
+    stable: string;
+    candidate?: { version: string; percent: number } | null;
+    shadow?: { version: string; percent: number } | null;
+  };
+  const parts = [`stable ${p.stable}`];
+  if (p.candidate) parts.push(`candidate ${p.candidate.version} at ${num(p.candidate.percent)}%`);
+  if (p.shadow) parts.push(`shadow ${p.shadow.version} on ${num(p.shadow.percent)}%`);
+  return parts.join(' · ');
+}
+
 function verdictCard(v: Verdict | null): HTMLElement {
   if (!v)
     return card(
@@ -221,8 +235,8 @@ export async function rolloutView(ctx: ViewContext): Promise<HTMLElement> {
           h('span', { class: `kind kind-${e.action}` }, e.action),
           e.actor ?? '–',
           e.reason ?? '–',
-          h('code', {}, brief(e.before, 90)),
-          h('code', {}, brief(e.after, 90)),
+          policyText(e.before),
+          policyText(e.after),
         ]),
         { 'data-testid': 'history-table' },
       ),
