@@ -54,6 +54,20 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   });
 }
 
+// The collector serves the analysts' dashboard at `/` from packages/collector/dashboard/dist.
+try {
+  const { build } = await import('vite');
+  await build({
+    configFile: join(root, 'packages', 'collector', 'dashboard', 'vite.config.ts'),
+    logLevel: 'warn',
+  });
+} catch (error) {
+  console.error(
+    `start: the dashboard did not build (${error instanceof Error ? error.message : String(error)}); ` +
+      `${collectorUrl}/ will say how to build it`,
+  );
+}
+
 if (existsSync(collectorBin)) {
   collector = spawn(
     process.execPath,
