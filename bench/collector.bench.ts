@@ -8,16 +8,19 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createKey, openStorage, startCollector } from '../packages/collector/src/index.ts';
+// The collector's own validation step, timed as an anchor for the per-batch CPU figures.
+import { prepareBatch } from '../packages/collector/src/ingest/prepare-batch.ts';
 import {
   categoricalFeature,
   createProfile,
   decodeProfile,
   encodeProfile,
+  fromBase64,
   latencySketch,
   mergeProfiles,
   numericFeature,
@@ -252,12 +255,34 @@ async function driftDay(label: string, opts: { dataDir?: string; databaseUrl?: s
   }
 }
 
+/** Median µs of `fn` over `n` calls after a warm-up. */
+function micro(n: number, fn: () => void): number {
+  for (let i = 0; i < 200; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    times.push((performance.now() - t) * 1000);
+  }
+  return stats(times).median;
+}
+
 async function main() {
+  const loadAvg = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   console.log(
-    `collector bench: ${cpus().length} cores, Node ${process.version}, ${SECONDS} s x ${CONNECTIONS} connections per target`,
+    `collector bench: ${cpus().length} cores (load average ${loadAvg}), Node ${process.version}, ${SECONDS} s x ${CONNECTIONS} connections per target`,
   );
   console.log(
     `batch: 1 window, 16 numeric features + argmax, profile ${profileB64.length} base64 chars, body ${batchBody(0, 0).length} bytes`,
+  );
+  const body = JSON.parse(batchBody(0, Date.now() - 60_000));
+  const bytes = fromBase64(profileB64);
+  console.log(
+    `per-batch anchors (median, this process): JSON.parse ${micro(2_000, () => JSON.parse(batchBody(1, 0))).toFixed(0)} µs,` +
+      ` decodeProfile ${micro(2_000, () => decodeProfile(bytes)).toFixed(0)} µs,` +
+      ` prepareBatch (schema + base64 + decode) ${micro(2_000, () => prepareBatch(body, null)).toFixed(0)} µs`,
   );
   const pgServer = await startPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'driftline-bench-'));
