@@ -28,6 +28,8 @@ export interface RuntimeInfo {
   segment: string;
   /** Session load time in ms (download or cache read, verification, session creation). */
   loadMs: number;
+  /** Set when telemetry could not start (no IndexedDB); the model runs anyway. */
+  telemetryError?: string;
   telemetry: boolean;
   /** Worker generations started (more than 1 after a crash). */
   workerStarts: number;
@@ -131,12 +133,12 @@ export class Runtime {
       client: new WorkerClient(worker, (error) => {
         generation.releaseOwner?.();
         this.events.emit('crash', error);
-        void this.telemetryClient?.then((t) => t.send());
+        void this.telemetryReady().then((t) => t?.send());
       }),
     };
     const init: WorkerInit = { ...this.init };
-    if (this.telemetryClient) {
-      const telemetry = await this.telemetryClient;
+    const telemetry = await this.telemetryReady();
+    if (telemetry) {
       const ownerId = crypto.randomUUID();
       generation.releaseOwner = await telemetry.holdOwner(ownerId);
       init.telemetry = {
@@ -202,14 +204,14 @@ export class Runtime {
   info(): RuntimeInfo {
     const info = this.lastInfo;
     if (!info) throw new InvalidOptionsError('info() is available once createRuntime has resolved.');
-    return { ...info, telemetry: this.telemetry, workerStarts: this.workerStarts };
+    return { ...info, telemetry: this.telemetry && !info.telemetryError, workerStarts: this.workerStarts };
   }
 
   /** Closes the current window, writes it to the outbox and sends what is due to the collector. */
   async flush(): Promise<void> {
     if (!this.telemetryClient) return;
     await this.closeWindow();
-    await (await this.telemetryClient).send();
+    await (await this.telemetryReady())?.send();
   }
 
   private async closeWindow(): Promise<void> {
@@ -232,7 +234,7 @@ export class Runtime {
 
   /** Outbox counters (sent, rejected, merged, dropped) and what is waiting; undefined without telemetry. */
   async stats(): Promise<TelemetryStats | undefined> {
-    return this.telemetryClient ? (await this.telemetryClient).stats() : undefined;
+    return (await this.telemetryReady())?.stats();
   }
 
   /** Closes the window, ends the worker, and stops sending; the runtime cannot be used afterwards. */
@@ -253,7 +255,7 @@ export class Runtime {
       }
     }
     generation?.releaseOwner?.();
-    const telemetry = await this.telemetryClient?.catch(() => undefined);
+    const telemetry = await this.telemetryReady();
     await telemetry?.send();
     telemetry?.close();
   }
@@ -261,6 +263,11 @@ export class Runtime {
   /** @internal crashes the worker, for the end-to-end tests of crash recovery. */
   crashWorkerForTest(): void {
     this.current?.client.crashForTest();
+  }
+
+  /** The page side of telemetry, or undefined when it is off or could not open IndexedDB. */
+  private telemetryReady(): Promise<TelemetryClient | undefined> {
+    return this.telemetryClient?.catch(() => undefined) ?? Promise.resolve(undefined);
   }
 
   private listenToPage(): () => void {
@@ -271,7 +278,8 @@ export class Runtime {
       if (document.visibilityState !== 'hidden') return;
       void this.closeWindow()
         .catch(() => undefined)
-        .then(() => this.telemetryClient?.then((t) => t.send({ keepalive: true })));
+        .then(() => this.telemetryReady())
+        .then((t) => t?.send({ keepalive: true }));
     };
     document.addEventListener('visibilitychange', hide);
     addEventListener('pagehide', hide);

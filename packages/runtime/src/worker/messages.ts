@@ -51,6 +51,8 @@ export interface WorkerInfo {
   outputNames: string[];
   segment: string;
   loadMs: number;
+  /** Why telemetry could not start (the model runs anyway). */
+  telemetryError?: string;
 }
 
 /** What the page learned about earlier runs, sent along with later calls. */

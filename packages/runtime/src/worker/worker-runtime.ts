@@ -111,7 +111,12 @@ export class WorkerRuntime implements WorkerApi {
       };
       if (init.runPort) this.listen(init.runPort);
       if (init.telemetry && this.createObserver) {
-        this.observer = await this.createObserver(init, info);
+        try {
+          this.observer = await this.createObserver(init, info);
+        } catch (error) {
+          // No IndexedDB (private mode, storage blocked): the model still runs, without telemetry.
+          info.telemetryError = `telemetry is off: ${String(error)}`;
+        }
       }
       return ok(info);
     } catch (error) {
