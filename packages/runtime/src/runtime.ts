@@ -170,7 +170,8 @@ export class Runtime {
    * @throws InvalidTensorError, InferenceError, WorkerCrashedError, DisposedError
    */
   async run(inputs: NamedTensors, options: RunOptions = {}): Promise<NamedTensors> {
-    const client = await this.start();
+    const live = this.current?.client;
+    const client = live?.alive ? live : await this.start();
     const features = this.telemetry ? this.options.features : undefined;
     const sent = options.keepInputs || features !== undefined ? copyTensors(inputs) : inputs;
     const records = this.takeRecords();

@@ -25,7 +25,10 @@ export class WorkerClient {
   private readonly rejecters = new Set<(error: DriftlineError) => void>();
   private readonly runPort: MessagePort;
   private readonly workerPort: MessagePort;
-  private readonly pendingRuns = new Map<number, (result: Result<NamedTensors>) => void>();
+  private readonly pendingRuns = new Map<
+    number,
+    { resolve: (outputs: NamedTensors) => void; reject: (error: DriftlineError) => void }
+  >();
   private nextRunId = 0;
 
   constructor(
@@ -37,9 +40,11 @@ export class WorkerClient {
     this.runPort = channel.port1;
     this.workerPort = channel.port2;
     this.runPort.onmessage = (event: MessageEvent<RunResponse>) => {
-      const resolve = this.pendingRuns.get(event.data.id);
-      this.pendingRuns.delete(event.data.id);
-      resolve?.(event.data.result);
+      const { id, result } = event.data;
+      const pending = this.pendingRuns.get(id);
+      this.pendingRuns.delete(id);
+      if (result.ok) pending?.resolve(result.value);
+      else pending?.reject(deserializeError(result.error));
     };
     const crash = (event: Event) => {
       const detail = event instanceof ErrorEvent ? event.message : 'the worker could not read a message';
@@ -65,9 +70,10 @@ export class WorkerClient {
   run(inputs: NamedTensors, meta: RunMeta, transfer: Transferable[]): Promise<NamedTensors> {
     if (this.crashed) return Promise.reject(this.crashed);
     const id = this.nextRunId++;
-    const answer = new Promise<Result<NamedTensors>>((resolve) => this.pendingRuns.set(id, resolve));
-    this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
-    return this.unwrap(answer);
+    return new Promise<NamedTensors>((resolve, reject) => {
+      this.pendingRuns.set(id, { resolve, reject });
+      this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
+    });
   }
 
   /** Awaits a worker answer; rejects at once when the worker crashes meanwhile. */
@@ -107,6 +113,8 @@ export class WorkerClient {
     this.runPort.close();
     for (const reject of this.rejecters) reject(error);
     this.rejecters.clear();
+    for (const pending of this.pendingRuns.values()) pending.reject(error);
+    this.pendingRuns.clear();
     this.onCrash(error);
   }
 
@@ -115,6 +123,8 @@ export class WorkerClient {
     this.crashed ??= new WorkerCrashedError('The worker was terminated.');
     this.worker.terminate();
     this.runPort.close();
+    for (const pending of this.pendingRuns.values()) pending.reject(this.crashed);
+    this.pendingRuns.clear();
     this.api[Comlink.releaseProxy]();
   }
 }
