@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
-import { seedDemoData } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
+import { seedDemoData, seedRolloutTraffic } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
 import { createKey, startCollector } from '../packages/collector/src/index.ts';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from './chromium.mjs';
@@ -35,6 +35,7 @@ try {
     body: JSON.stringify({ candidate: '1.1.0', percent: 25, reason: 'first 25% of devices' }),
   });
   if (!ramp.ok) throw new Error(`ramp answered ${ramp.status}: ${await ramp.text()}`);
+  await seedRolloutTraffic(c.url, keys.ingest, { stable: '1.0.0', candidate: '1.1.0' });
   await c.evaluateAlerts();
   await c.evaluateRollouts();
   await mkdir(out, { recursive: true });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Collector, createKey, startCollector } from '@driftline/collector';
 import { expect, type Page, test } from '@playwright/test';
 import { build } from 'vite';
-import { seedDemoData } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
+import { seedDemoData, seedRolloutTraffic } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
 
 // The analysts' dashboard, built with Vite and served by a REAL collector (PGlite on disk), fed
 // with real telemetry batches and the two real digit models published through the registry API.
@@ -54,7 +54,7 @@ async function login(page: Page, key: string, view = 'overview'): Promise<void> 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-test('without a build or key: the page asks for a key and refuses an unknown one', async ({ page }) => {
+test('the page asks for a key and refuses an unknown one', async ({ page }) => {
   await page.goto(c.url);
   await page.getByTestId('key-input').fill('dl_read_not_a_key');
   await page.getByTestId('key-submit').click();
@@ -161,9 +161,12 @@ test('rollout with an admin key: ramp, roll back, ramp, promote, roll back, each
   expect(await policy()).toMatchObject({ stable: '1.0.0', candidate: null });
 
   await ramp(25);
+  await seedRolloutTraffic(c.url, keys.ingest, { stable: '1.0.0', candidate: '1.1.0' });
   await c.evaluateRollouts();
   await page.getByTitle('Refresh now').click();
-  await expect(page.getByTestId('verdict-result')).toBeVisible();
+  await expect(page.getByTestId('verdict-result')).toHaveAttribute('data-status', 'pass');
+  await expect(page.getByTestId('verdict-table')).toContainText('p95_latency');
+  await expect(page.getByTestId('verdict-table')).toContainText('600 / 600');
   await shot(page, 'dashboard-rollout');
 
   await page.getByTestId('promote').click();
@@ -188,6 +191,16 @@ test('rollout with an admin key: ramp, roll back, ramp, promote, roll back, each
   ]);
   expect(history.entries[2]!.reason).toBe('e2e ramp 25');
   await expect(page.getByTestId('history-table')).toContainText('promote');
+
+  const shadow = await fetch(`${c.url}/v1/models/digits/shadow`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ version: '1.1.0', percent: 50, sample: 10 }),
+  });
+  expect(shadow.status).toBe(200);
+  await page.getByTitle('Refresh now').click();
+  await expect(page.getByTestId('lane-shadow')).toHaveAttribute('data-version', '1.1.0');
+  await expect(page.getByTestId('percent-shadow')).toHaveText('50%');
 });
 
 test('phone width: every view fits 390 px without sideways scrolling', async ({ page }) => {

@@ -172,3 +172,43 @@ export async function seedDemoData(
   }
   return { byVersion: sent, recent, recentErrors };
 }
+
+/**
+ * Traffic of stable and candidate after a ramp (windows starting now, clean input, equal latency and
+ * no errors), so that the guarded rollout has `perVersion` inferences a side to judge.
+ */
+export async function seedRolloutTraffic(
+  collectorUrl: string,
+  ingestKey: string,
+  versions: { stable: string; candidate: string },
+  perVersion = 600,
+): Promise<void> {
+  const r = rng(11);
+  const start = Date.now();
+  let i = 0;
+  for (const version of [versions.stable, versions.candidate]) {
+    const windows = SEGMENTS.map((seg) => ({
+      model: 'digits',
+      version,
+      role: 'primary',
+      backend: seg.backend,
+      segment: seg.segment,
+      start,
+      end: start + 1_000,
+      profile: digitsProfile(Math.ceil(perVersion / SEGMENTS.length), 0, seg.ms, r),
+    }));
+    const res = await fetch(`${collectorUrl}/v1/telemetry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        v: 1,
+        batchId: `rollout-${start}-${i}`,
+        deviceId: `rollout-device-${i++}`,
+        sdkVersion: 'seed',
+        sentAt: start,
+        windows,
+      }),
+    });
+    if (!res.ok) throw new Error(`telemetry answered ${res.status}: ${await res.text()}`);
+  }
+}

@@ -7,6 +7,10 @@ import type { ViewContext } from '../view-context.ts';
 
 /** A policy snapshot of the history as "stable 1.0.0 · candidate 1.1.0 at 10%"; other values as JSON. */
 function policyText(v: unknown): string {
+  if (v && typeof v === 'object' && 'files' in v && Array.isArray(v.files)) {
+    const f = v as { files: unknown[]; format?: string };
+    return `${f.format ?? 'model'}, ${f.files.length} file${f.files.length === 1 ? '' : 's'}`;
+  }
   if (!v || typeof v !== 'object' || !('stable' in v)) return brief(v, 90);
   const p = v as {
     stable: string;
