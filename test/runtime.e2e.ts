@@ -77,6 +77,56 @@ test('without a GPU adapter the default order falls back to WASM and says why', 
   expect(info.fallbacks[0]?.reason).toMatch(/navigator\.gpu|requestAdapter|webgpu/i);
 });
 
+test('TF.js with its default order skips WebGPU with a reason and still matches ONNX', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { pixels } = await window.fixtures.heldout(8);
+    const tfjs = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/tfjs/model.json', format: 'tfjs', outputNames: ['probs'] },
+    });
+    const onnx = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+      backends: ['wasm'],
+    });
+    const a = await tfjs.run({ input: { data: pixels.slice(), dims: [8, 784] } });
+    const b = await onnx.run({ input: { data: pixels.slice(), dims: [8, 784] } });
+    const pa = a.probs!.data as Float32Array;
+    const pb = b.probs!.data as Float32Array;
+    let maxDiff = 0;
+    for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i]! - pb[i]!));
+    const info = tfjs.info();
+    await Promise.all([tfjs.dispose(), onnx.dispose()]);
+    return { maxDiff, backend: info.backend, fallbacks: info.fallbacks };
+  });
+  expect(result.fallbacks[0]?.device).toBe('webgpu');
+  expect(['webgl', 'wasm', 'cpu']).toContain(result.backend);
+  expect(result.maxDiff).toBeLessThan(1e-4);
+});
+
+test('feedback on tagged runs: known ids are recorded once, unknown ids are refused', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+      backends: ['wasm'],
+      telemetry: true,
+    });
+    const { labels, pixels } = await window.fixtures.heldout(3);
+    for (let i = 0; i < 3; i++) {
+      await rt.run(
+        { input: { data: pixels.slice(i * 784, i * 784 + 784), dims: [1, 784] } },
+        { id: `run-${i}` },
+      );
+    }
+    for (let i = 0; i < 3; i++) await rt.feedback(`run-${i}`, { label: labels[i]!, accepted: true });
+    const codes: string[] = [];
+    for (const id of ['run-0', 'never']) {
+      await rt.feedback(id, { accepted: false }).catch((e) => codes.push((e as { code: string }).code));
+    }
+    await rt.dispose();
+    return codes;
+  });
+  expect(result).toEqual(['UNKNOWN_RUN', 'UNKNOWN_RUN']);
+});
+
 test('a tampered model file is refused with MODEL_INTEGRITY and says why', async ({ page }) => {
   await page.route('**/models/digits/1.0.0/model.onnx', async (route) => {
     const response = await route.fetch();
