@@ -77,6 +77,59 @@ test('without a GPU adapter the default order falls back to WASM and says why', 
   expect(info.fallbacks[0]?.reason).toMatch(/navigator\.gpu|requestAdapter|webgpu/i);
 });
 
+test('backend conformance: every format and device gives the same outputs, names and dims', async ({
+  page,
+}) => {
+  const results = await page.evaluate(async () => {
+    const { pixels } = await window.fixtures.heldout(8);
+    const onnx = { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' as const };
+    const tfjs = {
+      url: '/models/digits/1.0.0/tfjs/model.json',
+      format: 'tfjs' as const,
+      outputNames: ['probs'],
+    };
+    const cases = [
+      { model: onnx, device: 'wasm' as const },
+      { model: tfjs, device: 'wasm' as const },
+      { model: tfjs, device: 'webgl' as const },
+      { model: tfjs, device: 'cpu' as const },
+    ];
+    let reference: Float32Array | undefined;
+    const out = [];
+    for (const c of cases) {
+      const rt = await window.driftline.createRuntime({ model: c.model, backends: [c.device] });
+      const y = await rt.run({ input: { data: pixels.slice(), dims: [8, 784] } });
+      const probs = y.probs!.data as Float32Array;
+      reference ??= probs;
+      let maxDiff = 0;
+      for (let i = 0; i < probs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(probs[i]! - reference[i]!));
+      const bad = await rt.run({ input: { data: new Float32Array(5), dims: [1, 784] } }).catch((e) => e.code);
+      const info = rt.info();
+      out.push({
+        name: `${c.model.format}/${c.device}`,
+        backend: info.backend,
+        keys: Object.keys(y),
+        dims: y.probs!.dims,
+        type: y.probs!.type,
+        maxDiff,
+        bad,
+      });
+      await rt.dispose();
+    }
+    return out;
+  });
+  for (const r of results) {
+    expect(r, r.name).toMatchObject({
+      keys: ['probs'],
+      dims: [8, 10],
+      type: 'float32',
+      bad: 'INVALID_TENSOR',
+    });
+    expect(r.backend, r.name).toBe(r.name.split('/')[1]);
+    expect(r.maxDiff, r.name).toBeLessThan(1e-4);
+  }
+});
+
 test('TF.js with its default order skips WebGPU with a reason and still matches ONNX', async ({ page }) => {
   const result = await page.evaluate(async () => {
     const { pixels } = await window.fixtures.heldout(8);
