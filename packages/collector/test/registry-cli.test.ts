@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { type Collector, DEV_KEYS, startCollector } from '../src/index.ts';
+import { freshDatabaseUrl } from './postgres-helpers.ts';
 
 const models = fileURLToPath(new URL('../../../demo/public/models/digits/', import.meta.url));
 
@@ -42,11 +43,13 @@ describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promot
   const at = () => ['--url', c.url, '--key', DEV_KEYS.admin];
 
   beforeAll(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), 'driftline-cli-')), 'data');
-    const keys = await cli('keys', 'signing', '--data-dir', dataDir);
+    // PostgreSQL (fast to open) is where `keys signing` and the collector meet; PGlite is covered by the API suite.
+    dataDir = await mkdtemp(join(tmpdir(), 'driftline-cli-'));
+    const databaseUrl = await freshDatabaseUrl();
+    const keys = await cli('keys', 'signing', '--database-url', databaseUrl);
     expect(keys.code, keys.err).toBe(0);
     signingKey = keys.out.trim();
-    c = await startCollector({ port: 0, dataDir, dev: true, logLevel: 'silent' });
+    c = await startCollector({ port: 0, databaseUrl, dev: true, logLevel: 'silent' });
   });
   afterAll(() => c.close());
 
@@ -89,7 +92,7 @@ describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promot
     );
     expect(again.out).toMatch(/already published/);
     expect(again.err).toMatch(/already stored/);
-    const ref = join(dataDir, '..', 'reference.bin');
+    const ref = join(dataDir, 'reference.bin');
     const profile = createProfile();
     profile.inferences = 3;
     for (const x of [0.1, 0.5, 0.9]) numericFeature(profile, 'top1').add(x);

@@ -3,6 +3,7 @@ import { numericFeature } from '@driftline/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, DEV_KEYS, startCollector } from '../src/index.ts';
 import { makeBatch, makeProfile } from './fixtures.ts';
+import { freshDatabaseUrl } from './postgres-helpers.ts';
 
 const models = new URL('../../../demo/public/models/digits/', import.meta.url);
 
@@ -23,6 +24,7 @@ describe('guarded rollout on a running collector (real HTTP, periodic job)', () 
   beforeAll(async () => {
     c = await startCollector({
       port: 0,
+      databaseUrl: await freshDatabaseUrl(),
       dev: true,
       logLevel: 'silent',
       rolloutIntervalMs: 200,
@@ -51,17 +53,21 @@ describe('guarded rollout on a running collector (real HTTP, periodic job)', () 
     });
     expect(r.status).toBe(200);
     const start = Date.now();
-    const send = async (version: string, correct: number, shift: number, seed: number) => {
+    const window = (version: string, correct: number, shift: number, seed: number) => {
       const profile = makeProfile(400, { seed, shift });
       const fb = numericFeature(profile, 'feedback.correct');
       for (let i = 0; i < 400; i++) fb.add(i < correct * 400 ? 1 : 0);
-      const batch = makeBatch({ model: 'digits', version, profile, start, deviceId: `dev-${version}` });
-      expect((await call('POST', '/v1/telemetry', DEV_KEYS.ingest, batch)).status).toBe(200);
+      return makeBatch({ model: 'digits', version, profile, start }).windows[0]!;
     };
-    await send('1.0.0', 0.95, 0, 1);
-    await send('1.0.0', 0.95, 0, 2);
-    await send('1.1.0', 0.7, 1, 3);
-    await send('1.1.0', 0.7, 1, 4);
+    // One batch, stored at once, so the 200 ms guard never sees half of it.
+    const batch = makeBatch({ model: 'digits', start, deviceId: 'dev-1' });
+    batch.windows = [
+      window('1.0.0', 0.95, 0, 1),
+      window('1.0.0', 0.95, 0, 2),
+      window('1.1.0', 0.7, 1, 3),
+      window('1.1.0', 0.7, 1, 4),
+    ];
+    expect((await call('POST', '/v1/telemetry', DEV_KEYS.ingest, batch)).status).toBe(200);
     let entries: {
       action: string;
       actor: string;
