@@ -13,7 +13,9 @@ export {
   UnknownRunError,
   WorkerCrashedError,
 } from './errors.ts';
-export type { FeaturesFn, ModelOptions, RuntimeOptions } from './options.ts';
+export type { FeaturesFn, ModelOptions, RuntimeOptions, UpdateOptions } from './options.ts';
 export { createRuntime, type RunOptions, Runtime, type RuntimeEvents, type RuntimeInfo } from './runtime.ts';
 export type { NamedTensors, Tensor, TensorData, TensorType } from './tensor.ts';
+export { ManagedRuntime, type RolloutState } from './updater/managed-runtime.ts';
+export type { ActivationFailure, UpdateEvent } from './updater/update-event.ts';
 export type { Feedback } from './worker/messages.ts';

@@ -22,9 +22,31 @@ export interface ModelOptions {
 /** App-defined summaries of one run: numbers become numeric sketches, strings categorical ones. */
 export type FeaturesFn = (inputs: NamedTensors, outputs: NamedTensors) => Record<string, number | string>;
 
+/** How a runtime started from a model name follows the collector's manifest. */
+export interface UpdateOptions {
+  /** Poll interval in ms (default 60 000); 0 polls only on start and on `visibilitychange`. */
+  intervalMs?: number;
+  /** Poll when the page becomes visible again (default true). */
+  onVisible?: boolean;
+  /** Share of inputs a shadow version also runs on is the manifest's; set false to never run shadows. */
+  shadow?: boolean;
+  /** A new version's first runs that must succeed without NaN before it counts as good (default 3). */
+  probationRuns?: number;
+}
+
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
-  model: ModelOptions;
+  /**
+   * The model file, or a model name (`'digits'`) whose version the collector's manifest assigns:
+   * then `collector` and `appKey` are required and updates are followed (docs/runtime.md).
+   */
+  model: ModelOptions | string;
+  /** With a model name: run exactly this version (app pin), e.g. `'1.0.0'`. */
+  pin?: string;
+  /** With a model name: base64 Ed25519 key from `driftline keys signing`; unsigned manifests are refused. */
+  publicKey?: string;
+  /** With a model name: manifest polling (default every 60 s and when the page becomes visible). */
+  updates?: UpdateOptions;
   /** Collector base URL, e.g. `http://localhost:8787`. Without it (and `appKey`) nothing is sent. */
   collector?: string;
   /** Ingest key sent as `Authorization: Bearer …`. */
@@ -69,6 +91,17 @@ export function checkOptions(options: RuntimeOptions): void {
   if (!options || typeof options !== 'object')
     throw new InvalidOptionsError('createRuntime needs an options object.');
   const { model } = options;
+  if (typeof model === 'string') {
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(model))
+      throw new InvalidOptionsError(
+        `model name "${model}" must match [a-z0-9][a-z0-9-]{0,63}, e.g. 'digits'.`,
+      );
+    if (!options.collector || !options.appKey)
+      throw new InvalidOptionsError(
+        'A model given by name needs collector and appKey to fetch its manifest.',
+      );
+    return;
+  }
   if (!model || typeof model.url !== 'string' || !model.url) {
     throw new InvalidOptionsError(
       "model.url is required, e.g. { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' }.",

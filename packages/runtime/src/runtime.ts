@@ -3,11 +3,13 @@ import type { Fallback } from './backends/resolve-backend.ts';
 import { DisposedError, type DriftlineError, InvalidOptionsError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { browserAndOs } from './identity/segment.ts';
-import { checkOptions, nameAndVersion, type RuntimeOptions } from './options.ts';
+import { checkOptions, type ModelOptions, nameAndVersion, type RuntimeOptions } from './options.ts';
 import { outboxName } from './outbox/outbox-db.ts';
 import type { SenderEvents } from './outbox/sender.ts';
 import { TelemetryClient, type TelemetryStats } from './telemetry/telemetry-client.ts';
 import { copyTensors, type NamedTensors, transferables } from './tensor.ts';
+import { createManagedRuntime } from './updater/managed-runtime.ts';
+import type { UpdateEvent } from './updater/update-event.ts';
 import type { Feedback, RunRecord, WorkerInfo, WorkerInit } from './worker/messages.ts';
 import { WorkerClient } from './worker/worker-client.ts';
 
@@ -41,7 +43,12 @@ export interface RuntimeEvents extends SenderEvents {
   crash: DriftlineError;
   /** A backend was passed over at load time. */
   fallback: Fallback;
+  /** Model version changes when `model` is a name resolved through the collector's manifest. */
+  update: UpdateEvent;
 }
+
+/** Options once `model` is a concrete file (a model name is resolved through the manifest first). */
+export type ResolvedOptions = RuntimeOptions & { model: ModelOptions };
 
 /** Per-call options of `run`. */
 export interface RunOptions {
@@ -51,9 +58,11 @@ export interface RunOptions {
   keepInputs?: boolean;
 }
 
-interface Generation {
+/** @internal one worker with one model loaded. */
+export interface Generation {
   client: WorkerClient;
   releaseOwner?: () => void;
+  info?: WorkerInfo;
 }
 
 /** A model running in a Web Worker, with telemetry. Create it with {@link createRuntime}. */
@@ -67,12 +76,13 @@ export class Runtime {
   private workerStarts = 0;
   private telemetryClient: Promise<TelemetryClient> | undefined;
   private readonly events = new Emitter<RuntimeEvents>();
-  private readonly init: WorkerInit;
+  private init: WorkerInit;
+  private readonly disposeHooks: Array<() => void> = [];
   private readonly telemetry: boolean;
   private readonly removePageListeners: () => void = () => undefined;
 
   /** @internal use {@link createRuntime}. */
-  constructor(private readonly options: RuntimeOptions) {
+  constructor(private readonly options: ResolvedOptions) {
     checkOptions(options);
     this.telemetry = options.telemetry ?? Boolean(options.collector);
     const named = nameAndVersion(options.model.url);
@@ -126,6 +136,15 @@ export class Runtime {
   }
 
   private async spawn(): Promise<WorkerClient> {
+    const generation = await this.build(this.init);
+    if (!this.lastInfo) for (const f of generation.info?.fallbacks ?? []) this.events.emit('fallback', f);
+    this.lastInfo = generation.info;
+    this.current = generation;
+    return generation.client;
+  }
+
+  /** @internal starts a worker with `init` and loads its model, without making it current. */
+  async build(base: WorkerInit): Promise<Generation> {
     const worker = this.options.createWorker
       ? this.options.createWorker()
       : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'driftline' });
@@ -136,7 +155,7 @@ export class Runtime {
         void this.telemetryReady().then((t) => t?.send());
       }),
     };
-    const init: WorkerInit = { ...this.init };
+    const init: WorkerInit = { ...base };
     const telemetry = await this.telemetryReady();
     if (telemetry) {
       const ownerId = crypto.randomUUID();
@@ -148,20 +167,64 @@ export class Runtime {
         maxInferences: this.options.window?.maxInferences ?? 5000,
         maxTrackedRuns: this.options.maxTrackedRuns ?? 1000,
         checkpointMs: this.options.checkpointMs ?? 200,
+        ...(base.telemetry?.role ? { role: base.telemetry.role } : {}),
       };
     }
     this.workerStarts++;
     try {
-      const info = await generation.client.init(init);
-      if (!this.lastInfo) for (const f of info.fallbacks) this.events.emit('fallback', f);
-      this.lastInfo = info;
+      generation.info = await generation.client.init(init);
     } catch (error) {
       generation.client.terminate();
       generation.releaseOwner?.();
       throw error;
     }
-    this.current = generation;
-    return generation.client;
+    return generation;
+  }
+
+  /** @internal the settings a worker starts with (the current model's). */
+  workerInit(): WorkerInit {
+    return this.init;
+  }
+
+  /**
+   * @internal loads `model` in a new worker and makes it answer the next `run` calls; runs in
+   * flight finish on the old worker, which is then disposed. Throws (and changes nothing) when
+   * the new model cannot be fetched, verified or loaded.
+   */
+  async swapModel(model: WorkerInit['model']): Promise<void> {
+    const init: WorkerInit = { ...this.init, model };
+    const next = await this.build(init);
+    if (this.disposed) {
+      await this.retire(next);
+      throw new DisposedError('The runtime was disposed; create a new one.');
+    }
+    const old = this.current;
+    this.init = init;
+    this.current = next;
+    this.lastInfo = next.info;
+    if (old) void this.retire(old);
+  }
+
+  /** @internal ends a worker once its queued runs are done. */
+  async retire(generation: Generation): Promise<void> {
+    try {
+      if (generation.client.alive) await generation.client.call(generation.client.api.dispose());
+    } catch {
+      // Ended below either way.
+    } finally {
+      generation.client.terminate();
+      generation.releaseOwner?.();
+    }
+  }
+
+  /** @internal emits a runtime event (for the updater and the shadow runner). */
+  emit<K extends keyof RuntimeEvents>(type: K, event: RuntimeEvents[K]): void {
+    this.events.emit(type, event);
+  }
+
+  /** @internal runs `hook` when the runtime is disposed. */
+  onDispose(hook: () => void): void {
+    this.disposeHooks.push(hook);
   }
 
   /**
@@ -242,6 +305,7 @@ export class Runtime {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    for (const hook of this.disposeHooks.splice(0)) hook();
     this.removePageListeners();
     const generation = this.current;
     this.current = undefined;
@@ -266,8 +330,8 @@ export class Runtime {
     this.current?.client.crashForTest();
   }
 
-  /** The page side of telemetry, or undefined when it is off or could not open IndexedDB. */
-  private telemetryReady(): Promise<TelemetryClient | undefined> {
+  /** @internal the page side of telemetry, or undefined when it is off or could not open IndexedDB. */
+  telemetryReady(): Promise<TelemetryClient | undefined> {
     return this.telemetryClient?.catch(() => undefined) ?? Promise.resolve(undefined);
   }
 
@@ -331,7 +395,8 @@ function safeFeatures(
  * const out = await rt.run({ input: { data: new Float32Array(784), dims: [1, 784] } });
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const runtime = new Runtime(options);
+  if (typeof options?.model === 'string') return createManagedRuntime(options);
+  const runtime = new Runtime(options as ResolvedOptions);
   try {
     await runtime.start();
   } catch (error) {

@@ -18,7 +18,7 @@ export interface StoredModel {
   source: 'network' | 'cache';
 }
 
-const CACHE_NAME = 'driftline-models-v1';
+export const CACHE_NAME = 'driftline-models-v1';
 
 interface Parts {
   /** The .onnx file, or model.json. */
@@ -179,7 +179,7 @@ function absolute(url: string): string {
   return new URL(url, globalThis.location?.href).href;
 }
 
-function keyFor(id: string, part: string): string {
+export function keyFor(id: string, part: string): string {
   return new URL(`/__driftline/models/${id}/${part}`, globalThis.location?.href ?? 'http://localhost/').href;
 }
 

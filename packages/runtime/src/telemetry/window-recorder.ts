@@ -144,7 +144,7 @@ export class WindowRecorder implements RunObserver {
       state,
       model: this.info.model.name,
       version: this.info.model.version,
-      role: 'primary',
+      role: this.settings.role ?? 'primary',
       backend: this.info.backend,
       segment: this.info.segment,
       start: w.start,

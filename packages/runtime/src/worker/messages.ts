@@ -37,6 +37,8 @@ export interface TelemetryInit {
   maxTrackedRuns: number;
   /** How long after a run its summary is written to IndexedDB at the latest. */
   checkpointMs: number;
+  /** `shadow` for a shadow version's worker (default `primary`). */
+  role?: 'primary' | 'shadow';
 }
 
 /** The model and backend a worker settled on. */
