@@ -216,7 +216,12 @@ function shell(api: ApiClient, role: Role): void {
         keyStore.clear();
         return showKeyForm('The key was refused; enter it again.');
       }
-      const msg = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+      const msg =
+        err instanceof ApiError && err.code === 'unknown_model'
+          ? 'No telemetry for this model in the chosen range: pick a longer range, or wait for devices to report.'
+          : err instanceof ApiError
+            ? `${err.code}: ${err.message}`
+            : String(err);
       main.replaceChildren(h('section', { class: 'card error', 'data-testid': 'view-error' }, msg));
       updated.classList.add('stale');
     } finally {
