@@ -477,6 +477,8 @@ export function describeRegistryApi(
       };
       await publish('drifty');
       await publish('clean');
+      await publish('watched');
+      await call('PUT', '/v1/models/watched/guard', admin, { autoRollback: false });
       const start = Date.now();
       const send = async (model: string, version: string, shift: number, seed: number) => {
         const p = makeProfile(600, { seed, shift });
@@ -490,11 +492,19 @@ export function describeRegistryApi(
       await send('drifty', '1.1.0', 1.5, 2);
       await send('clean', '1.0.0', 0, 3);
       await send('clean', '1.1.0', 0, 4);
+      await send('watched', '1.0.0', 0, 5);
+      await send('watched', '1.1.0', 1.5, 6);
       const actions = await evaluateRollouts(storage, Date.now());
       expect(actions).toEqual([
         { model: 'clean', candidate: '1.1.0', result: 'pass', action: 'promoted' },
         { model: 'drifty', candidate: '1.1.0', result: 'fail', action: 'rolled_back' },
+        { model: 'watched', candidate: '1.1.0', result: 'fail', action: 'none' },
       ]);
+      await evaluateRollouts(storage, Date.now());
+      const watched = (await call('GET', '/v1/models/watched/history?limit=2', read)).json().entries;
+      expect(watched.map((e: { action: string }) => e.action)).toEqual(['verdict', 'guard']);
+      const policy = (await call('GET', '/v1/models/watched/rollout', read)).json().policy;
+      expect(policy).toMatchObject({ candidate: { version: '1.1.0' }, verdict: { result: 'fail' } });
       const [drift] = (await call('GET', '/v1/models/drifty/history?limit=1', read)).json().entries;
       expect(drift.verdict.checks.find((c: { name: string }) => c.name === 'drift')).toMatchObject({
         result: 'fail',

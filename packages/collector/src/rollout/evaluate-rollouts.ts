@@ -113,8 +113,19 @@ export async function evaluateRollouts(storage: Storage, now = Date.now()): Prom
           entry.action = 'promoted';
         } else await savePolicy(tx, policy);
       } else {
+        const wasFailing = listed.verdict?.result === 'fail' && listed.verdict.candidate === entry.candidate;
         if (verdict.result === 'fail') policy.cleanSince = null;
         await savePolicy(tx, policy);
+        if (verdict.result === 'fail' && !wasFailing) {
+          // autoRollback is off: the first failing verdict is still kept in the history.
+          await recordHistory(tx, {
+            model,
+            action: 'verdict',
+            actor: 'guard',
+            reason: `candidate ${entry.candidate} fails the guard; autoRollback is off, so it keeps running`,
+            verdict,
+          });
+        }
       }
       actions.push(entry);
     }
