@@ -169,6 +169,19 @@ describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promot
     expect((await cli('pin', 'digits', 'dev-1', '--unpin', ...at())).out).toBe(
       'digits: device dev-1 unpinned',
     );
+    const rotated = await cli('keys', 'signing', ...at());
+    expect(rotated.code, rotated.err).toBe(0);
+    const newKey = rotated.out.trim();
+    expect(newKey).not.toBe(signingKey);
+    const after = parseManifest(
+      await (
+        await fetch(`${c.url}/v1/models/digits/manifest?device=dev-1`, {
+          headers: { authorization: `Bearer ${DEV_KEYS.ingest}` },
+        })
+      ).json(),
+    );
+    expect(await verifyManifestSignature(after, newKey)).toBe(true);
+    expect(await verifyManifestSignature(after, signingKey)).toBe(false);
     const usage = await cli('rollout', 'digits', ...at());
     expect(usage.code).toBe(2);
   });

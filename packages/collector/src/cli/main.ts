@@ -13,7 +13,7 @@ export const USAGE = `usage: driftline <command> [options]
   profile <samples.jsonl> --model M [--version V] [--out FILE]
   latency <model> [--by backend|segment|version] [--version V] [--url URL] [--key KEY]
   drift   <model> [--version V] [--reference baseline|registry|version:X] [--url URL] [--key KEY]
-  keys signing [--data-dir|--database-url]       make a manifest signing key, print its public key
+  keys signing [--data-dir|--database-url | --url URL --key ADMIN]   new manifest signing key; prints the public key
   publish <path> --model M --version V [--format onnx|tfjs] [--reference FILE] [--notes TEXT]
   rollout <model> --candidate V --percent P [--guard key=value,…] [--reason TEXT]
   promote <model> | rollback <model> [--reason TEXT]

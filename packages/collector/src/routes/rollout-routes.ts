@@ -14,7 +14,7 @@ import {
   setShadow,
 } from '../rollout/rollout-actions.ts';
 import { rolloutStatus } from '../rollout/rollout-status.ts';
-import { signingKeyCache } from '../rollout/signing-keys.ts';
+import { createSigningKey, signingKeyCache } from '../rollout/signing-keys.ts';
 import type { CollectorContext } from '../server/context.ts';
 import { errorSchema } from './schemas.ts';
 
@@ -89,6 +89,22 @@ export async function rolloutRoutes(app: FastifyInstance, ctx: CollectorContext)
       void reply.header('etag', manifest.etag).header('cache-control', 'no-cache');
       if (etagMatches(req.headers['if-none-match'], manifest.etag)) return reply.status(304).send();
       return manifest;
+    },
+  );
+
+  app.post(
+    '/v1/signing-key',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Make a new manifest signing key (Ed25519), retire the old one; answers the public key',
+        tags: ['rollout'],
+      },
+    },
+    async () => {
+      const key = await createSigningKey(ctx.storage);
+      signing.clear();
+      return key;
     },
   );
 
