@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Collector, createKey, startCollector } from '@driftline/collector';
+import { createProfile, encodeProfile, toBase64 } from '@driftline/protocol';
 import { expect, type Page, test } from '@playwright/test';
 import { build } from 'vite';
 import { seedDemoData, seedRolloutTraffic } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
@@ -61,7 +62,7 @@ test('the page asks for a key and refuses an unknown one', async ({ page }) => {
   await expect(page.getByTestId('key-error')).toContainText('does not know this key');
 });
 
-test('fleet overview: devices, inferences, errors by version, and the key is remembered', async ({
+test('fleet overview: devices, inferences, errors by version; auto-refresh shows new telemetry; the key is remembered', async ({
   page,
 }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -75,6 +76,43 @@ test('fleet overview: devices, inferences, errors by version, and the key is rem
   await expect(versions).toContainText('1.1.0');
   await expect(page.getByTestId('inferences-chart').locator('canvas')).toHaveCount(1);
   await shot(page, 'dashboard-overview');
+
+  // Auto-refresh: a new batch shows up without a reload, and the "updated" time moves on.
+  const before = await page.getByTestId('last-updated').textContent();
+  const profile = createProfile();
+  profile.inferences = 7;
+  const start = Date.now() - 120_000;
+  const res = await fetch(`${c.url}/v1/telemetry`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.ingest}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      v: 1,
+      batchId: 'e2e-late-batch',
+      deviceId: 'late-device',
+      sdkVersion: 'e2e',
+      sentAt: Date.now(),
+      windows: [
+        {
+          model: 'digits',
+          version: '1.0.0',
+          role: 'primary',
+          backend: 'wasm',
+          segment: 'chrome/linux/wasm/cores-8/gpu-none',
+          start,
+          end: start + 1_000,
+          profile: toBase64(encodeProfile(profile)),
+        },
+      ],
+    }),
+  });
+  expect(res.status).toBe(200);
+  await expect(page.getByTestId('inferences')).toHaveText((seeded.recent + 7).toLocaleString('en-US'), {
+    timeout: 15_000,
+  });
+  await expect(page.getByTestId('devices')).toHaveText('16');
+  expect(await page.getByTestId('last-updated').textContent()).not.toBe(before);
+  seeded.recent += 7;
+
   await page.reload();
   await expect(page.getByTestId('role')).toHaveText('read');
 });
