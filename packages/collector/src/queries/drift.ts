@@ -3,7 +3,7 @@ import { badRequest, noReference, unknownModel } from '../errors.ts';
 import { versionReference } from '../registry/versions.ts';
 import type { Sql } from '../storage/storage.ts';
 import { mergeAll } from './merge-rows.ts';
-import { rangeBuckets, readRollups } from './read-rollups.ts';
+import { type RollupRow, rangeBuckets, readRollups, rollupQuery } from './read-rollups.ts';
 
 /** Where the drift reference comes from; `auto` (no `reference` given): registry, else baseline. */
 export type ReferenceSpec =
@@ -39,19 +39,24 @@ async function latestVersion(sql: Sql, model: string): Promise<string> {
  * they hold at least `n` inferences.
  */
 export async function baselineProfile(sql: Sql, model: string, version: string, n: number) {
-  // Hour rows: a baseline must not move when minute rows are coarsened away after retention.
-  const rows = await readRollups(sql, { model, version, role: 'primary', resolution: 60 });
-  const taken = [];
-  let count = 0;
-  for (const r of rows) {
-    if (count >= n) break;
-    taken.push(r);
-    count += Number(r.inferences);
-  }
-  if (taken.length === 0)
-    throw noReference(`Version ${version} of ${model} has no production telemetry yet.`);
-  const last = Math.floor(taken[taken.length - 1]!.bucket / 60) * 60;
-  return { profile: mergeAll(taken), inferences: count, to: (last + 60) * 60_000 - 1 };
+  // Hour rows (and pending parts, by hour): a baseline must not move when minute rows are coarsened
+  // away after retention. The running sum keeps only the rows needed on the wire.
+  const q = rollupQuery({ model, version, role: 'primary', resolution: 60 });
+  const rows = await sql.query<RollupRow & { cum: number }>(
+    `SELECT * FROM (
+       SELECT t.*, sum(inferences) OVER (ORDER BY bucket, src, id ROWS UNBOUNDED PRECEDING) AS cum FROM (
+         SELECT version, role, segment, backend, bucket, inferences, errors, profile, 0 AS src, 0::bigint AS id
+         FROM rollups WHERE ${q.rollups}
+         UNION ALL
+         SELECT version, role, segment, backend, (bucket / 60) * 60, inferences, errors, profile, 1, id
+         FROM rollup_parts WHERE ${q.parts}) t) u
+     WHERE cum - inferences < $${q.params.length + 1} ORDER BY bucket, src, id`,
+    [...q.params, n],
+  );
+  if (rows.length === 0) throw noReference(`Version ${version} of ${model} has no production telemetry yet.`);
+  const count = rows.reduce((s, r) => s + Number(r.inferences), 0);
+  const last = rows[rows.length - 1]!.bucket;
+  return { profile: mergeAll(rows), inferences: count, to: (last + 60) * 60_000 - 1 };
 }
 
 /**
