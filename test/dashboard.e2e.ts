@@ -239,6 +239,12 @@ test('rollout with an admin key: ramp, roll back, ramp, promote, roll back, each
   await page.getByTitle('Refresh now').click();
   await expect(page.getByTestId('lane-shadow')).toHaveAttribute('data-version', '1.1.0');
   await expect(page.getByTestId('percent-shadow')).toHaveText('50%');
+
+  // The events list shows the rollout's actions beside the drift alerts.
+  await page.goto(`${c.url}/#events`);
+  await expect(page.getByTestId('events-table')).toContainText('rollout rollback');
+  await expect(page.getByTestId('events-table')).toContainText('candidate 1.1.0 at 25% — e2e ramp 25');
+  await expect(page.getByTestId('events-table')).toContainText('drift_alert');
 });
 
 test('phone width: every view fits 390 px without sideways scrolling', async ({ page }) => {
