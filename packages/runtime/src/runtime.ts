@@ -8,7 +8,6 @@ import { outboxName } from './outbox/outbox-db.ts';
 import type { SenderEvents } from './outbox/sender.ts';
 import { TelemetryClient, type TelemetryStats } from './telemetry/telemetry-client.ts';
 import { copyTensors, type NamedTensors, transferables } from './tensor.ts';
-import { createManagedRuntime } from './updater/managed-runtime.ts';
 import type { UpdateEvent } from './updater/update-event.ts';
 import type { Feedback, RunRecord, WorkerInfo, WorkerInit } from './worker/messages.ts';
 import { WorkerClient } from './worker/worker-client.ts';
@@ -395,7 +394,11 @@ function safeFeatures(
  * const out = await rt.run({ input: { data: new Float32Array(784), dims: [1, 784] } });
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  if (typeof options?.model === 'string') return createManagedRuntime(options);
+  if (typeof options?.model === 'string') {
+    // Loaded on demand: the managed runtime extends Runtime, so a static import would be a cycle.
+    const { createManagedRuntime } = await import('./updater/managed-runtime.ts');
+    return createManagedRuntime(options);
+  }
   const runtime = new Runtime(options as ResolvedOptions);
   try {
     await runtime.start();
