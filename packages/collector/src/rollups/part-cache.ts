@@ -8,7 +8,7 @@ import type { Storage } from '../storage/storage.ts';
  */
 export class PartCache {
   readonly #profiles = new Map<number, Profile>();
-  constructor(private readonly max = 20_000) {}
+  constructor(private readonly max = 4_096) {}
 
   set(id: number, profile: Profile): void {
     if (this.#profiles.size >= this.max) {
