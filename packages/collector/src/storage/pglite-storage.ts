@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Sql, Storage } from './storage.ts';
 
 /**
@@ -7,8 +8,18 @@ import type { Sql, Storage } from './storage.ts';
  * when `dataDir` is omitted. One process owns a data directory at a time.
  */
 export async function openPgliteStorage(dataDir?: string): Promise<Storage> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  let unlock = async () => {};
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   const run = async <R>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) =>
     (await q.query<R>(text, params ? [...params] : undefined)).rows;
   return {
@@ -22,6 +33,9 @@ export async function openPgliteStorage(dataDir?: string): Promise<Storage> {
     ping: async () => {
       await db.query('SELECT 1');
     },
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      await unlock();
+    },
   };
 }
