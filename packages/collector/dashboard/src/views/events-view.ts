@@ -50,7 +50,7 @@ function fromHistory(model: string, e: HistoryEntry): Row {
     at: Date.parse(e.at),
     model,
     version: after.candidate?.version ?? after.stable ?? '–',
-    kind: `rollout ${e.action}`,
+    kind: `rollout ${e.action === 'rollout' ? 'ramp' : e.action}`,
     detail: `${what}${e.reason ? ` — ${e.reason}` : ''}${verdict}`,
   };
 }
