@@ -60,6 +60,9 @@ test('the page asks for a key and refuses an unknown one', async ({ page }) => {
   await page.getByTestId('key-input').fill('dl_read_not_a_key');
   await page.getByTestId('key-submit').click();
   await expect(page.getByTestId('key-error')).toContainText('does not know this key');
+  await page.getByTestId('key-input').fill(keys.ingest);
+  await page.getByTestId('key-submit').click();
+  await expect(page.getByTestId('key-error')).toContainText('needs a read');
 });
 
 test('fleet overview: devices, inferences, errors by version; auto-refresh shows new telemetry; the key is remembered', async ({
@@ -248,6 +251,9 @@ test('rollout with an admin key: ramp, roll back, ramp, promote, roll back, each
 });
 
 test('phone width: every view fits 390 px without sideways scrolling', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
   await page.setViewportSize({ width: 390, height: 844 });
   await login(page, keys.read);
   for (const view of ['overview', 'latency', 'drift', 'rollout', 'events']) {
@@ -257,4 +263,6 @@ test('phone width: every view fits 390 px without sideways scrolling', async ({ 
     expect(overflow, view).toBeLessThanOrEqual(0);
     if (view === 'overview' || view === 'drift') await shot(page, `dashboard-phone-${view}`);
   }
+  // No script error and no Content-Security-Policy violation on any view.
+  expect(errors).toEqual([]);
 });

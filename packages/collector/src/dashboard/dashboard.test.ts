@@ -90,6 +90,7 @@ describe('serving the built dashboard', () => {
     const index = await app.inject('/');
     expect(index.statusCode).toBe(200);
     expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
     expect(index.body).toContain('<title>ok</title>');
     const js = await app.inject('/assets/index-abc123.js');
     expect(js.statusCode).toBe(200);

@@ -33,6 +33,14 @@ which builds it), then reload this page.</p>
 <p>Error code: <code>dashboard_not_built</code></p></body></html>`;
 }
 
+/**
+ * The page keeps an API key in localStorage: it runs only its own bundle and talks only to this
+ * origin (uPlot and the rollout bars set inline styles, hence 'unsafe-inline' for styles only).
+ */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 async function sendFile(reply: FastifyReply, path: string, immutable: boolean): Promise<boolean> {
   try {
     const info = await stat(path);
@@ -41,7 +49,9 @@ async function sendFile(reply: FastifyReply, path: string, immutable: boolean): 
     void reply
       .header('content-type', TYPES[extname(path)] ?? 'application/octet-stream')
       .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-      .header('x-content-type-options', 'nosniff');
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer');
+    if (path.endsWith('.html')) void reply.header('content-security-policy', DASHBOARD_CSP);
     await reply.send(body);
     return true;
   } catch {
