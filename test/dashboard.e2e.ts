@@ -147,6 +147,10 @@ test('drift: the shifted features are in alert against the baseline, with pictur
   await page.getByTestId('drift-version').selectOption('1.0.0');
   await expect(page.getByTestId('drift-overall')).toHaveAttribute('data-status', 'alert');
   await expect(page.getByTestId('status-input.mean')).toHaveAttribute('data-status', 'alert');
+  await expect(page.getByTestId('status-probs.top1')).toHaveAttribute('data-status', 'ok');
+  // Worst first: the alerts lead the table and the pictures.
+  await expect(page.getByTestId('drift-table').locator('tbody tr').first()).toContainText('alert');
+  await expect(page.locator('[data-feature]').first()).toHaveAttribute('data-feature', 'input.mean');
   await expect(page.getByTestId('drift-reference-text')).toContainText('baseline of 1.0.0');
   await expect(page.getByTestId('dist-input.mean').locator('canvas')).toHaveCount(1);
   await expect(page.getByTestId('dist-probs.argmax').locator('canvas')).toHaveCount(1);

@@ -6,6 +6,9 @@ import { num, pct, time } from '../format.ts';
 import { halfWidth, type ViewContext } from '../view-context.ts';
 
 const short = (x: number) => num(x, 2);
+const SEVERITY = { alert: 3, warn: 2, ok: 1, insufficient: 0 } as const;
+/** Pictures drawn by default (each is a uPlot chart redrawn on every refresh). */
+const MAX_PICTURES = 12;
 
 /** Bin labels of the reference deciles: "≤a", "a–b", …, ">z" (legend), and the short axis form "≤b". */
 function binLabels(edges: number[]): { full: string[]; axis: string[] } {
@@ -103,7 +106,12 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
     }
     throw err;
   }
-  const names = Object.keys(drift.features).sort();
+  // Worst first, so the pictures that matter are on top; beyond MAX_PICTURES only on request.
+  const names = Object.keys(drift.features).sort(
+    (a, b) => SEVERITY[drift.features[b]!.status] - SEVERITY[drift.features[a]!.status] || a.localeCompare(b),
+  );
+  const showAll = ctx.state.get('drift.all') === '1';
+  const pictured = showAll ? names : names.slice(0, MAX_PICTURES);
   const ref = drift.reference;
   const refText =
     ref.kind === 'baseline'
@@ -153,7 +161,7 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
     h(
       'div',
       { class: 'grid2' },
-      ...names.map((n) =>
+      ...pictured.map((n) =>
         h(
           'section',
           { class: 'card feature', 'data-feature': n },
@@ -162,5 +170,19 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
         ),
       ),
     ),
+    names.length > MAX_PICTURES
+      ? h(
+          'button',
+          {
+            class: 'secondary',
+            'data-testid': 'drift-show-all',
+            onclick: () => {
+              ctx.state.set('drift.all', showAll ? '0' : '1');
+              ctx.refresh();
+            },
+          },
+          showAll ? `Show the worst ${MAX_PICTURES} only` : `Show all ${names.length} pictures`,
+        )
+      : null,
   );
 }
