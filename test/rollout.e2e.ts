@@ -1,0 +1,238 @@
+import { bucketOf } from '@driftline/collector';
+import { type Browser, expect, type Page, test } from '@playwright/test';
+import type { ViteDevServer } from 'vite';
+import { digitsSha, RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
+import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
+
+let server: ViteDevServer & { url: string };
+let collector: RolloutCollector;
+
+test.beforeAll(async () => {
+  [server, collector] = await Promise.all([startFixtureServer(), RolloutCollector.start()]);
+});
+test.afterAll(async () => {
+  await Promise.all([server?.close(), collector?.stop()]);
+});
+
+type Rollout = import('@driftline/runtime').RolloutState;
+type UpdateEvent = import('@driftline/runtime').UpdateEvent;
+
+declare global {
+  interface Window {
+    updates: UpdateEvent[];
+    loop?: { stop: boolean; ok: number; failed: number; versions: string[]; done: Promise<void> };
+  }
+}
+
+/** Opens the fixture page and starts a runtime on the model `name` through the manifest. */
+async function open(page: Page, name: string, intervalMs = 400): Promise<Rollout> {
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready);
+  return page.evaluate(
+    async (s) => {
+      window.updates = [];
+      const rt = await window.driftline.createRuntime({
+        model: s.name,
+        collector: s.collector,
+        appKey: s.appKey,
+        backends: ['wasm'],
+        updates: { intervalMs: s.intervalMs },
+        retry: { baseMs: 100, maxMs: 500 },
+      });
+      rt.on('update', (e) => window.updates.push(e));
+      window.rt = rt;
+      return (rt as import('@driftline/runtime').ManagedRuntime).rollout();
+    },
+    { name, collector: collector.url, appKey: collector.ingestKey, intervalMs },
+  );
+}
+
+const rollout = (page: Page) =>
+  page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).rollout());
+
+/** Runs `n` held-out digits one by one; answers the predicted classes. */
+function classify(page: Page, n: number): Promise<number[]> {
+  return page.evaluate(async (count) => {
+    const { pixels } = await window.fixtures.heldout(count);
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const r = await window.rt.run({
+        input: { data: pixels.slice(i * 784, (i + 1) * 784), dims: [1, 784] },
+      });
+      const p = r.probs!.data as Float32Array;
+      out.push(p.indexOf(Math.max(...p)));
+    }
+    return out;
+  }, n);
+}
+
+/** Keeps running digits in the background until stopped, counting failures. */
+function startLoop(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    const { pixels } = await window.fixtures.heldout(8);
+    const loop = { stop: false, ok: 0, failed: 0, versions: [] as string[], done: Promise.resolve() };
+    loop.done = (async () => {
+      for (let i = 0; !loop.stop; i++) {
+        try {
+          const x = pixels.slice((i % 8) * 784, ((i % 8) + 1) * 784);
+          await window.rt.run({ input: { data: x, dims: [1, 784] } });
+          loop.ok++;
+          loop.versions.push(window.rt.info().model.version);
+        } catch {
+          loop.failed++;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    window.loop = loop;
+  });
+}
+
+function stopLoop(page: Page): Promise<{ ok: number; failed: number; versions: string[] }> {
+  return page.evaluate(async () => {
+    const loop = window.loop!;
+    loop.stop = true;
+    await loop.done;
+    return { ok: loop.ok, failed: loop.failed, versions: [...new Set(loop.versions)] };
+  });
+}
+
+async function devicePage(browser: Browser): Promise<Page> {
+  return (await browser.newContext()).newPage();
+}
+
+test('devices split as their buckets say, follow a pin, and all return to 1.0.0 on rollback without a failed run', async ({
+  browser,
+}) => {
+  test.setTimeout(150_000);
+  const model = 'digits-split';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 50 });
+  const salt = await collector.salt(model);
+
+  const pages = await Promise.all([0, 1, 2, 3].map(() => devicePage(browser)));
+  const states = await Promise.all(pages.map((p) => open(p, model)));
+  expect(new Set(states.map((s) => s.deviceId)).size).toBe(4);
+  for (const s of states) {
+    const bucket = bucketOf(model, salt, s.deviceId);
+    expect(s.bucket).toBe(bucket);
+    expect(s.version).toBe(bucket < 5000 ? '1.1.0' : '1.0.0');
+    expect(s.assignment).toBe(bucket < 5000 ? 'candidate' : 'stable');
+  }
+  for (const p of pages) expect(await classify(p, 3)).toHaveLength(3);
+
+  // Pin the first device to 1.0.0: it follows at its next poll, whatever its bucket says.
+  await collector.api('PUT', `/v1/models/${model}/pins/${states[0]!.deviceId}`, { version: '1.0.0' });
+  await expect.poll(async () => (await rollout(pages[0]!)).assignment, { timeout: 10_000 }).toBe('device');
+  expect((await rollout(pages[0]!)).version).toBe('1.0.0');
+
+  // Roll back while every page keeps running: all on 1.0.0 at their next poll, no run fails.
+  await Promise.all(pages.map(startLoop));
+  await collector.api('POST', `/v1/models/${model}/rollback`, { reason: 'e2e' });
+  for (const p of pages) {
+    await expect
+      .poll(
+        async () =>
+          `${(await rollout(p)).version} ${JSON.stringify(await p.evaluate(() => window.updates))} ${JSON.stringify(await rollout(p))}`,
+        { timeout: 30_000 },
+      )
+      .toMatch(/^1\.0\.0/);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  for (const p of pages) {
+    const loop = await stopLoop(p);
+    expect(loop.failed).toBe(0);
+    expect(loop.ok).toBeGreaterThan(0);
+    expect(await classify(p, 1)).toHaveLength(1);
+    expect((await p.evaluate(() => window.rt.info().model)).version).toBe('1.0.0');
+  }
+  const swapped = states.filter((s) => s.version === '1.1.0').length;
+  const activated = await Promise.all(
+    pages.map((p) => p.evaluate(() => window.updates.filter((e) => e.type === 'activated').length)),
+  );
+  expect(activated.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(swapped);
+  await Promise.all(pages.map((p) => p.context().close()));
+});
+
+test('a tampered artifact is refused while the old version keeps answering, and the collector hears of it', async ({
+  page,
+}) => {
+  const model = 'digits-tamper';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  await classify(page, 3);
+  await page.route(`**/v1/artifacts/${digitsSha('1.1.0')}`, async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[body.length >> 1] ^= 0xff;
+    await route.fulfill({ response, body });
+  });
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  const state = await rollout(page);
+  expect(state.version).toBe('1.0.0');
+  expect(state.refused).toEqual(['1.1.0']);
+  const failed = await page.evaluate(() => window.updates.find((e) => e.type === 'failed'));
+  expect(failed).toMatchObject({
+    type: 'failed',
+    version: '1.1.0',
+    reason: 'verification',
+    running: '1.0.0',
+  });
+  expect(await classify(page, 3)).toHaveLength(3);
+  await expect
+    .poll(async () => (await collector.profiles(model, 'primary')).get('1.1.0')?.errors ?? 0, {
+      timeout: 10_000,
+    })
+    .toBeGreaterThan(0);
+  const activation = (await collector.profiles(model, 'primary')).get('1.1.0')!.features[
+    'activation.failure'
+  ];
+  expect([...(activation as import('@driftline/protocol').CategoricalSketch).counts()]).toEqual([
+    ['verification', 1],
+  ]);
+});
+
+test('with the collector unreachable, a start runs on the cached version it last ran', async ({ page }) => {
+  const model = 'digits-offline';
+  await collector.publish(model, '1.0.0');
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  const online = await classify(page, 5);
+  await page.evaluate(() => window.rt.dispose());
+  await page.context().route(`${collector.url}/**`, (route) => route.abort('internetdisconnected'));
+  const state = await open(page, model, 0);
+  expect(state.version).toBe('1.0.0');
+  expect(await page.evaluate(() => window.rt.info().modelSource)).toBe('cache');
+  expect(await classify(page, 5)).toEqual(online);
+});
+
+test('a shadow version runs beside the primary and its agreement reaches the collector', async ({ page }) => {
+  const model = 'digits-shadow';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  await collector.api('PUT', `/v1/models/${model}/shadow`, { version: '1.1.0', percent: 100, sample: 100 });
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  await expect.poll(async () => (await rollout(page)).shadow, { timeout: 20_000 }).toBe('1.1.0');
+  const answers = await classify(page, 20);
+  expect(answers).toHaveLength(20);
+  await expect
+    .poll(async () => (await rollout(page)).shadowRuns + (await rollout(page)).shadowSkipped)
+    .toBe(20);
+  await page.evaluate(() => window.rt.flush());
+  const shadow = await expect
+    .poll(async () => (await collector.profiles(model, 'shadow')).get('1.1.0')?.inferences ?? 0, {
+      timeout: 10_000,
+    })
+    .toBeGreaterThan(0);
+  void shadow;
+  const profile = (await collector.profiles(model, 'shadow')).get('1.1.0');
+  const agree = RolloutCollector.mean(profile, 'shadow.top1_agree');
+  expect(agree).toBeGreaterThan(0.7);
+  expect(agree).toBeLessThanOrEqual(1);
+  expect(RolloutCollector.mean(profile, 'shadow.mean_abs_diff')).toBeGreaterThanOrEqual(0);
+  // The shadow never answered the page: the primary's version did.
+  expect((await page.evaluate(() => window.rt.info().model)).version).toBe('1.0.0');
+  expect((await collector.profiles(model, 'shadow')).has('1.0.0')).toBe(false);
+});
