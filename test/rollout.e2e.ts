@@ -166,7 +166,8 @@ test('a tampered artifact is refused while the old version keeps answering, and 
   await page.route(`**/v1/artifacts/${digitsSha('1.1.0')}`, async (route) => {
     const response = await route.fetch();
     const body = Buffer.from(await response.body());
-    body[body.length >> 1] ^= 0xff;
+    const at = body.length >> 1;
+    body[at] = (body[at] ?? 0) ^ 0xff;
     await route.fulfill({ response, body });
   });
   await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
