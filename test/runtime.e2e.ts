@@ -91,8 +91,8 @@ test('backend conformance: every format and device gives the same outputs, names
     const cases = [
       { model: onnx, device: 'wasm' as const },
       { model: tfjs, device: 'wasm' as const },
-      { model: tfjs, device: 'webgl' as const },
       { model: tfjs, device: 'cpu' as const },
+      // tfjs/webgl: the default-order test below lands there.
     ];
     let reference: Float32Array | undefined;
     const out = [];
