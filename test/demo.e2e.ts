@@ -1,17 +1,63 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
-import { build, createServer, preview, type ViteDevServer } from 'vite';
+import { type Collector, DEV_KEYS, startCollector } from '@driftline/collector';
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite';
+import { publishDemoModels } from '../demo/seed/publish-demo-models.ts';
 
-// The first demo page, served by Vite's dev server and by a production build, in real Chromium:
-// draw held-out digits with the mouse and read the model's answer off the page.
+// The demo page on @driftline/runtime, in real Chromium, reporting to a REAL collector (PGlite on
+// disk, dev keys, the two digit models published with their reference profile): draw with the
+// mouse and with a finger, replay distorted held-out digits until the collector's drift API says
+// `alert`, and a production build (PWA) that classifies offline and catches up exactly.
 const root = join(import.meta.dirname, '..');
 const configFile = join(root, 'demo', 'vite.config.ts');
-const heldout = readFileSync(join(root, 'demo', 'public', 'data', 'heldout.bin'));
+const shots = join(root, 'test-results', 'screenshots');
 const RECORD = 785;
 // Tracing only the digit's dark core keeps the pad's pen from thickening the strokes.
 const INK = 200;
+
+let heldout: Buffer;
+let collector: Collector;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  heldout = await readFile(join(root, 'demo', 'public', 'data', 'heldout.bin'));
+  dataDir = await mkdtemp(join(tmpdir(), 'driftline-demo-e2e-'));
+  collector = await startCollector({
+    port: 0,
+    dataDir,
+    dev: true,
+    corsOrigins: ['*'],
+    logLevel: 'silent',
+    compactIntervalMs: 200,
+  });
+  await publishDemoModels(collector.url, DEV_KEYS.admin);
+  await mkdir(shots, { recursive: true });
+});
+
+test.afterAll(async () => {
+  await collector?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function read<T>(path: string): Promise<T> {
+  const res = await fetch(`${collector.url}${path}`, {
+    headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+  });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Inferences the collector holds for the digits model, over every version (0 when none). */
+async function collectedInferences(): Promise<number> {
+  const res = await fetch(`${collector.url}/v1/models/digits/summary?from=0`, {
+    headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+  });
+  if (res.status === 404) return 0;
+  const body = (await res.json()) as { versions: { inferences: number }[] };
+  return body.versions.reduce((n, v) => n + v.inferences, 0);
+}
 
 /** The first held-out digit with this label: its pixels 0..255, row-major 28 × 28. */
 function heldoutDigit(label: number): Uint8Array {
@@ -44,34 +90,48 @@ async function drawDigit(page: Page, pixels: Uint8Array): Promise<void> {
   }
 }
 
-async function classifyDrawnDigits(page: Page, url: string): Promise<void> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
+/** Opens the demo against the test collector and waits for the model. */
+async function open(page: Page, url: string, version = '1.1.0'): Promise<void> {
+  await page.goto(`${url}?collector=${encodeURIComponent(collector.url)}`);
   await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
-  await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.1.0');
-
-  for (const label of [3, 7]) {
-    await page.locator('#clear').click();
-    await drawDigit(page, heldoutDigit(label));
-    await expect(page.locator('body')).toHaveAttribute('data-prediction', String(label));
-    await expect(page.locator('#prediction')).toHaveText(String(label));
-    await expect(page.locator('#results li')).toHaveCount(3);
-    await expect(page.locator('#meta')).toContainText(/model digits 1\.1\.0 .* \d+(\.\d+)? ms/);
-  }
-
-  await page.locator('#version').selectOption('1.0.0');
-  await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0');
-  await expect(page.locator('#meta')).toContainText('model digits 1.0.0');
-  await expect(page.locator('#prediction')).toHaveText('7');
-  expect(errors).toEqual([]);
+  await expect(page.locator('body')).toHaveAttribute('data-model-version', version);
 }
+
+async function drawAndRead(page: Page, label: number): Promise<void> {
+  await page.locator('#clear').click();
+  await drawDigit(page, heldoutDigit(label));
+  await expect(page.locator('body')).toHaveAttribute('data-prediction', String(label));
+  await expect(page.locator('#prediction')).toHaveText(String(label));
+}
+
+/** Waits until the page's inference counter has settled (the last stroke's run is done). */
+async function inferencesMade(page: Page): Promise<number> {
+  let last = -1;
+  await expect
+    .poll(async () => {
+      const now = Number(await page.locator('body').getAttribute('data-inferences'));
+      const settled = now === last;
+      last = now;
+      return settled;
+    })
+    .toBe(true);
+  return last;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
 test.describe('dev server', () => {
   let server: ViteDevServer;
   let url: string;
   test.beforeAll(async () => {
-    server = await createServer({ configFile, logLevel: 'warn', server: { port: 0, strictPort: false } });
+    server = await createServer({
+      configFile,
+      logLevel: 'warn',
+      // Other engineers edit sources while tests run: no file watching, no HMR page reloads.
+      server: { port: 0, strictPort: false, hmr: false, watch: null },
+      cacheDir: join(root, 'node_modules', '.vite-demo-e2e'),
+    });
     await server.listen();
     url = server.resolvedUrls!.local[0]!;
   });
@@ -79,17 +139,36 @@ test.describe('dev server', () => {
     await server?.close();
   });
 
-  test('a digit drawn with the mouse is classified by the ONNX model, with version and latency', async ({
+  test('a digit drawn with the mouse is classified on the runtime, with version, backend, latency and feedback', async ({
     page,
   }) => {
-    await classifyDrawnDigits(page, url);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await open(page, url);
+    for (const label of [3, 7]) {
+      await drawAndRead(page, label);
+      await expect(page.locator('#results li')).toHaveCount(3);
+      await expect(page.locator('#meta')).toContainText(
+        /model digits 1\.1\.0 · ONNX on (wasm|webgpu) · \d+\.\d ms/,
+      );
+    }
+    await expect(page.getByTestId('latency')).toHaveText(/^\d+\.\d( · \d+\.\d)*$/);
+    await page.locator('#feedback-yes').click();
+    await expect(page.locator('#feedback-status')).toHaveText('thanks: counted as right');
+    await shot(page, 'demo-draw');
+
+    await page.locator('#version').selectOption('1.0.0');
+    await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0');
+    await expect(page.locator('#meta')).toContainText('model digits 1.0.0');
+    await expect(page.locator('#prediction')).toHaveText('7');
+    expect(errors).toEqual([]);
   });
 
   test('a digit drawn with a finger (touch events) is classified too', async ({ browser }) => {
     const context = await browser.newContext({ hasTouch: true });
     const page = await context.newPage();
-    await page.goto(url);
-    await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await open(page, url);
     const box = (await page.locator('#pad').boundingBox())!;
     const cdp = await context.newCDPSession(page);
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) =>
@@ -104,23 +183,90 @@ test.describe('dev server', () => {
     await expect(page.locator('#results li')).toHaveCount(3);
     await context.close();
   });
+
+  test('replaying held-out digits with thicker strokes turns drift to alert at the collector', async ({
+    page,
+  }) => {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await open(page, url);
+    const from = Date.now();
+    await page.locator('[data-distortion="thick"]').click();
+    await page.locator('#replay-count').fill('600');
+    await page.locator('#replay').click();
+    await expect(page.locator('body')).toHaveAttribute('data-replay', 'done', { timeout: 60_000 });
+    await expect(page.getByTestId('replay-status')).toContainText('600 / 600 digits (thicker strokes)');
+    type Drift = { reference: unknown; status: string; features: Record<string, { status: string }> };
+    await expect
+      .poll(
+        async () =>
+          (await read<Drift>(`/v1/models/digits/drift?version=1.1.0&from=${from}`)).features.thickness
+            ?.status,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe('alert');
+    const drift = await read<Drift>(`/v1/models/digits/drift?version=1.1.0&from=${from}`);
+    expect(drift.status).toBe('alert');
+    expect(drift.features.ink?.status).toBe('alert');
+    await shot(page, 'demo-drift-lab');
+  });
 });
 
-test('production build: the ORT runtime files are emitted and load', async ({ page }) => {
-  const outDir = mkdtempSync(join(tmpdir(), 'driftline-demo-'));
-  try {
+test.describe('production build (PWA)', () => {
+  let outDir: string;
+  let server: PreviewServer;
+  let url: string;
+  test.beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'driftline-demo-build-'));
     await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-    const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0 } });
-    try {
-      const response = await page.request.get(
-        new URL('ort/ort-wasm-simd-threaded.wasm', server.resolvedUrls!.local[0]!).href,
-      );
-      expect([...(await response.body()).subarray(0, 4)]).toEqual([0x00, 0x61, 0x73, 0x6d]);
-      await classifyDrawnDigits(page, server.resolvedUrls!.local[0]!);
-    } finally {
-      await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-    }
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
+    server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0 } });
+    url = server.resolvedUrls!.local[0]!;
+  });
+  test.afterAll(async () => {
+    if (server) await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  test('a web app manifest and a service worker are served', async ({ request }) => {
+    const manifest = await (await request.get(new URL('manifest.webmanifest', url).href)).json();
+    expect(manifest).toMatchObject({ short_name: 'Driftline', display: 'standalone' });
+    const sw = await (await request.get(new URL('sw.js', url).href)).text();
+    expect(sw).toContain('index.html');
+  });
+
+  test('offline: the reloaded page still classifies, and the counts catch up exactly when back online', async ({
+    browser,
+  }) => {
+    const context: BrowserContext = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const before = await collectedInferences();
+    await open(page, url);
+    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true', { timeout: 60_000 });
+    await drawAndRead(page, 3);
+    // Online, the 5-second window reaches the collector; a reload within the runtime's checkpoint
+    // interval (200 ms) of a run could lose that run, which this test is not about.
+    const online = await inferencesMade(page);
+    await expect.poll(collectedInferences, { timeout: 30_000 }).toBe(before + online);
+
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(page.locator('#status')).toContainText('from cache');
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await drawAndRead(page, 7);
+    await page.locator('#replay-count').fill('60');
+    await page.locator('#replay').click();
+    await expect(page.locator('body')).toHaveAttribute('data-replay', 'done', { timeout: 60_000 });
+    const made = await inferencesMade(page);
+    await expect(page.getByTestId('telemetry')).toContainText(/waiting: [1-9]\d* windows/);
+    await shot(page, 'demo-offline');
+    expect(await collectedInferences()).toBeLessThan(before + made);
+
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-banner')).toBeHidden();
+    await expect.poll(collectedInferences, { timeout: 30_000 }).toBe(before + made);
+    await expect(page.getByTestId('telemetry')).toContainText('waiting: 0 windows');
+    await context.close();
+  });
 });
