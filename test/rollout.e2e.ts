@@ -1,6 +1,7 @@
-import { bucketOf } from '@driftline/collector';
+import { bucketOf, createSigningKey } from '@driftline/collector';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
+import { nanDigitsModel } from './fixtures/rollout/nan-model.ts';
 import { digitsSha, RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
@@ -236,4 +237,92 @@ test('a shadow version runs beside the primary and its agreement reaches the col
   // The shadow never answered the page: the primary's version did.
   expect((await page.evaluate(() => window.rt.info().model)).version).toBe('1.0.0');
   expect((await collector.profiles(model, 'shadow')).has('1.0.0')).toBe(false);
+});
+
+test('a version that answers NaN on its first run is left for the last known good, and that run is answered by it', async ({
+  page,
+}) => {
+  const model = 'digits-nan';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.2.0', nanDigitsModel());
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  const good = await classify(page, 5);
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.2.0', percent: 100 });
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  expect((await rollout(page)).version).toBe('1.2.0');
+  const answer = await page.evaluate(async () => {
+    const { pixels } = await window.fixtures.heldout(1);
+    const r = await window.rt.run({ input: { data: pixels, dims: [1, 784] } });
+    return [...(r.probs!.data as Float32Array)];
+  });
+  expect(answer.some(Number.isNaN)).toBe(false);
+  expect(answer.indexOf(Math.max(...answer))).toBe(good[0]);
+  const state = await rollout(page);
+  expect(state).toMatchObject({ version: '1.0.0', refused: ['1.2.0'] });
+  expect(await page.evaluate(() => window.updates.map((e) => e.type))).toEqual([
+    'available',
+    'progress',
+    'activated',
+    'failed',
+  ]);
+  expect(await page.evaluate(() => window.updates.at(-1))).toMatchObject({
+    reason: 'run',
+    version: '1.2.0',
+    running: '1.0.0',
+  });
+  expect(await classify(page, 5)).toEqual(good);
+});
+
+test('with a public key, a signed manifest is accepted and an altered one refused', async ({ page }) => {
+  const model = 'digits-signed';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  const { publicKey } = await createSigningKey(collector.collector.storage);
+  await expect
+    .poll(async () => {
+      const res = await fetch(`${collector.url}/v1/models/${model}/manifest?device=x`, {
+        headers: { authorization: `Bearer ${collector.ingestKey}` },
+      });
+      return Boolean(((await res.json()) as { signature?: string }).signature);
+    })
+    .toBe(true);
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready);
+  const start = (key: string) =>
+    page.evaluate(
+      async (s) => {
+        window.updates = [];
+        const rt = await window.driftline.createRuntime({
+          model: s.model,
+          collector: s.collector,
+          appKey: s.appKey,
+          publicKey: s.key,
+          backends: ['wasm'],
+          updates: { intervalMs: 0 },
+        });
+        rt.on('update', (e) => window.updates.push(e));
+        window.rt = rt;
+        return (rt as import('@driftline/runtime').ManagedRuntime).rollout().version;
+      },
+      { model, collector: collector.url, appKey: collector.ingestKey, key },
+    );
+  expect(await start(publicKey)).toBe('1.0.0');
+  await page.evaluate(() => window.rt.dispose());
+  // Another key: refused at start.
+  const other = `${'A'.repeat(43)}=`;
+  await expect(start(other)).rejects.toThrow(/MODEL_INTEGRITY|signed|verified/);
+  expect(await start(publicKey)).toBe('1.0.0');
+  // A manifest altered on the way (the candidate slipped in) is refused on a poll.
+  await page.route(`**/v1/models/${model}/manifest**`, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { version: string; etag: string };
+    await route.fulfill({ response, json: { ...body, version: '1.1.0', etag: '"forged"' } });
+  });
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  expect(await page.evaluate(() => window.updates.at(-1))).toMatchObject({
+    type: 'failed',
+    reason: 'signature',
+  });
+  expect((await rollout(page)).version).toBe('1.0.0');
+  expect(await classify(page, 2)).toHaveLength(2);
 });
