@@ -186,3 +186,23 @@ describe('NumericSketch', () => {
     );
   });
 });
+
+test('property: cdf is a finite, non-decreasing share in [0, 1] for any double, subnormals included', () => {
+  const tiny = fc.double({ min: -1e-300, max: 1e-300, noNaN: true });
+  const anyFinite = fc.oneof(tiny, fc.double({ noNaN: true, noDefaultInfinity: true }));
+  fc.assert(
+    fc.property(fc.array(anyFinite, { minLength: 1, maxLength: 50 }), anyFinite, anyFinite, (xs, a, b) => {
+      const s = new NumericSketch();
+      s.addMany(xs);
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      const cLo = s.cdf(lo);
+      const cHi = s.cdf(hi);
+      expect(Number.isFinite(cLo) && cLo >= 0 && cLo <= 1).toBe(true);
+      expect(cHi).toBeGreaterThanOrEqual(cLo);
+    }),
+  );
+  const s = new NumericSketch();
+  s.addMany([-5e-324, -1e-323, 0, 1e-323]);
+  expect(s.cdf(-1e-323)).toBeGreaterThanOrEqual(0);
+  expect(Number.isNaN(s.cdf(-1e-323))).toBe(false);
+});

@@ -257,7 +257,7 @@ export class NumericSketch {
         else if (i === ix) {
           const upper = this.binUpper(i);
           const lower = this.map.upper(i - 1);
-          below += (c * (upper - -x)) / (upper - lower);
+          below += c * (1 - shareBelow(-x, lower, upper));
         }
       });
       return below / this.n;
@@ -270,7 +270,7 @@ export class NumericSketch {
         else if (i === ix) {
           const upper = this.binUpper(i);
           const lower = this.map.upper(i - 1);
-          below += (c * (x - lower)) / (upper - lower);
+          below += c * shareBelow(x, lower, upper);
         }
       });
     }
@@ -366,4 +366,14 @@ export class NumericSketch {
     }
     return sketch;
   }
+}
+
+/**
+ * The share of a bin `(lower, upper]` that lies below `v`, interpolating linearly. Bins of
+ * subnormal magnitudes can have bounds that round to the same double; their share is one half.
+ */
+function shareBelow(v: number, lower: number, upper: number): number {
+  const width = upper - lower;
+  if (!(width > 0)) return 0.5;
+  return Math.min(1, Math.max(0, (v - lower) / width));
 }
