@@ -24,7 +24,7 @@ describe.each(modes)('kill -9 during ingest, then restart (%s)', (_name, setup) 
     try {
       const first = await spawnCollector([...args, '--dev']);
       const start = Date.now() - 60_000;
-      const batches = Array.from({ length: 400 }, (_, i) =>
+      const batches = Array.from({ length: 300 }, (_, i) =>
         makeBatch({
           model: 'crash',
           deviceId: `dev-${i}`,
@@ -42,14 +42,14 @@ describe.each(modes)('kill -9 during ingest, then restart (%s)', (_name, setup) 
           const r = await postBatch(first.url, DEV_KEYS.ingest, b);
           if (r.status === 200) acked.add(i);
           else if (!killed) failures.push(r);
-          if (acked.size >= 120 && !killed) {
+          if (acked.size >= 100 && !killed) {
             killed = true;
             await first.kill9();
           }
         }),
       );
       expect({ killed, failures: failures.slice(0, 3) }).toEqual({ killed: true, failures: [] });
-      expect(acked.size).toBeGreaterThanOrEqual(120);
+      expect(acked.size).toBeGreaterThanOrEqual(100);
       expect(acked.size).toBeLessThan(batches.length);
 
       const second = await spawnCollector([...args, '--dev']);
@@ -76,5 +76,5 @@ describe.each(modes)('kill -9 during ingest, then restart (%s)', (_name, setup) 
     } finally {
       await cleanup();
     }
-  });
+  }, 180_000);
 });
