@@ -131,12 +131,31 @@ if (collector && !ready && !stopping) {
     `start: the collector did not answer ${collectorUrl}/readyz within 60 s; it may still be starting`,
   );
 }
+// A registry to roll out from: the demo's digit models 1.0.0 (stable) and 1.1.0, each with the
+// drift reference of the clean held-out digits, published once (demo/seed/publish-demo-models.ts).
+let published = '';
+if (ready && !stopping) {
+  try {
+    const { register } = await import('tsx/esm/api');
+    register();
+    const { publishDemoModels } = await import('../demo/seed/publish-demo-models.ts');
+    const versions = await publishDemoModels(collectorUrl, 'dl_admin_dev_local_only');
+    published = versions.length
+      ? `    registry   published digits ${versions.join(' and ')} (${versions[0]} is stable)\n`
+      : '';
+  } catch (error) {
+    console.error(
+      `start: could not publish the demo models (${error instanceof Error ? error.message : String(error)}); ` +
+        'the demo runs, the dashboard has no rollout to show',
+    );
+  }
+}
 const demoUrl = demo?.resolvedUrls?.local[0] ?? `http://localhost:${demoPort}/`;
 if (!stopping) {
   console.log(`
   Driftline is running. Open:
     demo       ${demoUrl}
     collector  ${collector ? `${collectorUrl}/  (dashboard; API under /v1; dev keys printed above)` : 'not started (see above)'}
-  Ctrl-C stops both.
+${published}  Ctrl-C stops both.
 `);
 }
