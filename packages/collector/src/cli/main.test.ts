@@ -52,7 +52,7 @@ describe('driftline CLI', () => {
     expect(listed.out).not.toContain(created.out);
     expect((await cli('keys', 'revoke', id, '--data-dir', dataDir)).code).toBe(0);
     expect((await cli('keys', 'revoke', id, '--data-dir', dataDir)).code).toBe(1);
-  });
+  }, 120_000);
 
   it('answers usage errors with exit code 2 and the usage', async () => {
     for (const argv of [

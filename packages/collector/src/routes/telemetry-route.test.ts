@@ -82,5 +82,5 @@ describe('telemetry route limits and shutdown', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

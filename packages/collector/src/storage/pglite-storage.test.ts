@@ -20,5 +20,5 @@ describe('pglite data directory', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
