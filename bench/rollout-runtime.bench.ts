@@ -11,6 +11,15 @@ import { chromium } from '@playwright/test';
 import { chromiumArgs, findChromium } from '../scripts/chromium.mjs';
 import { startFixtureServer } from '../test/fixtures/runtime/vite-server.ts';
 
+declare global {
+  interface Window {
+    driftline: typeof import('@driftline/runtime');
+    fixtures: { heldout(n: number): Promise<{ labels: number[]; pixels: Float32Array }> };
+    rt: import('@driftline/runtime').Runtime;
+    ready: boolean;
+  }
+}
+
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const MODEL = 'digits-bench';
 const file = (v: string) =>
@@ -83,18 +92,24 @@ async function main(): Promise<void> {
     const w = window as unknown as {
       swapping: boolean;
       lat: { ms: number; during: boolean }[];
+      failed: number;
       stop: boolean;
       done: Promise<void>;
     };
     w.lat = [];
+    w.failed = 0;
     w.stop = false;
     w.done = (async () => {
       for (let i = 0; !w.stop; i++) {
         const during = w.swapping;
         const started = performance.now();
-        await window.rt.run({
-          input: { data: pixels.slice((i % 16) * 784, ((i % 16) + 1) * 784), dims: [1, 784] },
-        });
+        try {
+          await window.rt.run({
+            input: { data: pixels.slice((i % 16) * 784, ((i % 16) + 1) * 784), dims: [1, 784] },
+          });
+        } catch {
+          w.failed++;
+        }
         w.lat.push({ ms: performance.now() - started, during: during || w.swapping });
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -121,16 +136,19 @@ async function main(): Promise<void> {
     const w = window as unknown as {
       swaps: number[];
       lat: { ms: number; during: boolean }[];
+      failed: number;
       stop: boolean;
       done: Promise<void>;
     };
     w.stop = true;
     await w.done;
-    return { swaps: w.swaps, lat: w.lat, version: window.rt.info().model.version };
+    return { swaps: w.swaps, lat: w.lat, failed: w.failed, version: window.rt.info().model.version };
   });
   const during = result.lat.filter((l) => l.during).map((l) => l.ms);
   const idle = result.lat.filter((l) => !l.during).map((l) => l.ms);
-  console.log(`rounds ${ROUNDS}, last version ${result.version}, swaps timed ${result.swaps.length}`);
+  console.log(
+    `rounds ${ROUNDS}, last version ${result.version}, swaps timed ${result.swaps.length}, failed runs ${result.failed}`,
+  );
   console.log(`cold createRuntime (manifest + download + worker + session): ${f(coldMs)} ms (anchor)`);
   console.log(
     `swap, download excluded: median ${f(quantile(result.swaps, 0.5))} ms, p95 ${f(quantile(result.swaps, 0.95))} ms, max ${f(Math.max(...result.swaps))} ms; ratio to cold start ${(quantile(result.swaps, 0.5) / coldMs).toFixed(2)}`,
