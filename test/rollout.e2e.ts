@@ -326,3 +326,23 @@ test('with a public key, a signed manifest is accepted and an altered one refuse
   expect((await rollout(page)).version).toBe('1.0.0');
   expect(await classify(page, 2)).toHaveLength(2);
 });
+
+test('without an interval, the page becoming visible again polls the manifest', async ({ page }) => {
+  const model = 'digits-visible';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await rollout(page)).version).toBe('1.0.0');
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect.poll(async () => (await rollout(page)).version, { timeout: 20_000 }).toBe('1.1.0');
+  const types = await page.evaluate(() => window.updates.map((e) => e.type));
+  expect(types[0]).toBe('available');
+  expect(types).toContain('progress');
+  expect(types.at(-1)).toBe('activated');
+  expect(await classify(page, 2)).toHaveLength(2);
+});
