@@ -31,6 +31,8 @@ test.beforeAll(async () => {
     corsOrigins: ['*'],
     logLevel: 'silent',
     compactIntervalMs: 200,
+    // The guarded rollout would judge the candidate on its own; here the test ramps and rolls back.
+    rolloutIntervalMs: 3_600_000,
   });
   await publishDemoModels(collector.url, DEV_KEYS.admin);
   await mkdir(shots, { recursive: true });
@@ -91,8 +93,8 @@ async function drawDigit(page: Page, pixels: Uint8Array): Promise<void> {
 }
 
 /** Opens the demo against the test collector and waits for the model. */
-async function open(page: Page, url: string, version = '1.1.0'): Promise<void> {
-  await page.goto(`${url}?collector=${encodeURIComponent(collector.url)}`);
+async function open(page: Page, url: string, version = '1.1.0', choice = version): Promise<void> {
+  await page.goto(`${url}?collector=${encodeURIComponent(collector.url)}&version=${choice}`);
   await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect(page.locator('body')).toHaveAttribute('data-model-version', version);
 }
@@ -213,6 +215,44 @@ test.describe('dev server', () => {
   });
 });
 
+async function admin(method: string, path: string, body?: unknown): Promise<void> {
+  const res = await fetch(`${collector.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${DEV_KEYS.admin}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+}
+
+test('rollout: the collector assigns stable 1.0.0; a ramp to 1.1.0 and a rollback switch the page', async ({
+  page,
+}) => {
+  const server = await createServer({
+    configFile,
+    logLevel: 'warn',
+    server: { port: 0, strictPort: false, hmr: false, watch: null },
+    cacheDir: join(root, 'node_modules', '.vite-demo-e2e'),
+  });
+  try {
+    await server.listen();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await open(page, server.resolvedUrls!.local[0]!, '1.0.0', 'rollout');
+    await expect(page.locator('#version-note')).toHaveText('the collector assigns 1.0.0 to this device');
+    await drawAndRead(page, 7);
+    await admin('PUT', '/v1/models/digits/rollout', { candidate: '1.1.0', percent: 100, reason: 'e2e ramp' });
+    await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.1.0', { timeout: 30_000 });
+    await expect(page.locator('#status')).toContainText('switched this device from 1.0.0 to 1.1.0');
+    await expect(page.locator('#meta')).toContainText('model digits 1.1.0');
+    await shot(page, 'demo-rollout');
+    await admin('POST', '/v1/models/digits/rollback', { reason: 'e2e rollback' });
+    await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0', { timeout: 30_000 });
+    await expect(page.locator('#meta')).toContainText('model digits 1.0.0');
+    await expect(page.locator('#prediction')).toHaveText('7');
+  } finally {
+    await server.close();
+  }
+});
+
 test.describe('production build (PWA)', () => {
   let outDir: string;
   let server: PreviewServer;
@@ -242,7 +282,8 @@ test.describe('production build (PWA)', () => {
     const page = await context.newPage();
     const before = await collectedInferences();
     await open(page, url);
-    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true', { timeout: 60_000 });
+    // The service worker precaches the shell (~33 MB, mostly ORT's wasm) before it takes control.
+    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true', { timeout: 90_000 });
     await drawAndRead(page, 3);
     // Online, the 5-second window reaches the collector; a reload within the runtime's checkpoint
     // interval (200 ms) of a run could lose that run, which this test is not about.

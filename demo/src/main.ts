@@ -1,5 +1,5 @@
 import type { Runtime } from '@driftline/runtime';
-import { DIGIT_VERSIONS, type DigitVersion, startDigitRuntime, topClasses } from './digit-model.ts';
+import { DIGIT_VERSIONS, type DigitChoice, startDigitRuntime, topClasses } from './digit-model.ts';
 import { DISTORTION_LABELS, DISTORTIONS, type Distortion, distort, seededRandom } from './distortions.ts';
 import { DrawPad } from './draw-pad.ts';
 import { type HeldoutDigit, parseHeldout } from './heldout.ts';
@@ -36,30 +36,48 @@ function setStatus(text: string, state: 'idle' | 'busy' | 'ready' | 'error'): vo
   status.dataset.state = state;
 }
 
-function loadVersion(version: DigitVersion): void {
+/** Shows the version the runtime runs now (it changes under `rollout` when the collector says so). */
+function showVersion(rt: Runtime): void {
+  const info = rt.info();
+  document.body.dataset.modelVersion = info.model.version;
+  document.body.dataset.backend = info.backend;
+  $('version-note').textContent =
+    versionSelect.value === 'rollout' ? `the collector assigns ${info.model.version} to this device` : '';
+}
+
+function loadVersion(choice: DigitChoice): void {
   const previous = runtime;
-  setStatus(`loading model ${version}…`, 'busy');
+  setStatus(`loading model ${choice === 'rollout' ? 'digits from the collector' : choice}…`, 'busy');
   delete document.body.dataset.modelVersion;
   runtime = (async () => {
     // One runtime at a time: the old one closes its window and hands it to the outbox first.
     await previous?.then((p) => p.dispose()).catch(() => undefined);
-    return startDigitRuntime(version, target);
+    const rt = await startDigitRuntime(choice, target);
+    rt.on('update', (e) => {
+      if (e.type === 'activated') {
+        showVersion(rt);
+        setStatus(`the collector switched this device from ${e.from} to ${e.to}`, 'ready');
+        if (currentInput()) void classify();
+      } else if (e.type === 'failed') {
+        setStatus(`version ${e.version} was refused (${e.reason}); still on ${e.running}`, 'ready');
+      }
+    });
+    return rt;
   })();
   runtime.then(
     (rt) => {
       const info = rt.info();
       setStatus(
-        `model digits ${version} ready (${info.backend}, from ${info.modelSource}, ${info.loadMs.toFixed(0)} ms) — draw a digit`,
+        `model digits ${info.model.version} ready (${info.backend}, from ${info.modelSource}, ${info.loadMs.toFixed(0)} ms) — draw a digit`,
         'ready',
       );
       $('fallbacks').textContent = info.fallbacks.length
         ? `not used: ${info.fallbacks.map((f) => `${f.device} (${f.reason})`).join('; ')}`
         : '';
-      document.body.dataset.modelVersion = version;
-      document.body.dataset.backend = info.backend;
+      showVersion(rt);
       if (currentInput()) void classify();
     },
-    (error: unknown) => setStatus(`could not load model ${version}: ${String(error)}`, 'error'),
+    (error: unknown) => setStatus(`could not load model ${choice}: ${String(error)}`, 'error'),
   );
 }
 
@@ -121,6 +139,7 @@ async function classifyOnce(): Promise<void> {
     const predicted = top[0]!.digit;
     $('prediction').textContent = String(predicted);
     const info = rt.info();
+    showVersion(rt);
     $('meta').textContent =
       `model digits ${info.model.version} · ONNX on ${info.backend} · ${ms.toFixed(1)} ms`;
     latencies.unshift(ms);
@@ -227,8 +246,12 @@ function showOnline(): void {
 
 const pad = new DrawPad($<HTMLCanvasElement>('pad'), () => void classify());
 
+if (target.collector) versionSelect.add(new Option('rollout (the collector decides)', 'rollout'));
 for (const version of DIGIT_VERSIONS) versionSelect.add(new Option(version, version));
-versionSelect.addEventListener('change', () => loadVersion(versionSelect.value as DigitVersion));
+versionSelect.addEventListener('change', () => loadVersion(versionSelect.value as DigitChoice));
+// `?version=1.0.0` starts on a local version; by default the collector's rollout decides.
+const wanted = new URLSearchParams(location.search).get('version');
+if (wanted && [...versionSelect.options].some((o) => o.value === wanted)) versionSelect.value = wanted;
 for (let d = 0; d <= 9; d++) $<HTMLSelectElement>('feedback-label').add(new Option(String(d), String(d)));
 $('feedback-yes').addEventListener('click', () => void sendFeedback(lastRun?.predicted ?? -1));
 $('feedback-no').addEventListener(
@@ -281,9 +304,21 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('controllerchange', markOfflineReady);
   navigator.serviceWorker
     .register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
-    .then(markOfflineReady, (error: unknown) =>
-      setStatus(`the service worker did not register (${String(error)}); offline use is off`, 'error'),
+    .then(
+      (registration) => {
+        markOfflineReady();
+        const installing = registration.installing;
+        installing?.addEventListener('statechange', () => {
+          document.body.dataset.serviceWorker = installing.state;
+          if (installing.state === 'redundant') {
+            setStatus('the service worker did not install; offline use is off', 'error');
+          }
+        });
+      },
+      (error: unknown) =>
+        setStatus(`the service worker did not register (${String(error)}); offline use is off`, 'error'),
     );
+  void navigator.serviceWorker.ready.then(markOfflineReady);
 }
 
-loadVersion(DIGIT_VERSIONS[0]);
+loadVersion(versionSelect.value as DigitChoice);
