@@ -211,6 +211,15 @@ test.describe('dev server', () => {
     const drift = await read<Drift>(`/v1/models/digits/drift?version=1.1.0&from=${from}`);
     expect(drift.status).toBe('alert');
     expect(drift.features.ink?.status).toBe('alert');
+    // The collector's periodic alert check (every 30 s under `pnpm start`) compares with the same
+    // published reference and lists a drift alert in the dashboard's Events view.
+    await collector.evaluateAlerts();
+    const { events } = await read<{ events: { kind: string; model: string; version: string }[] }>(
+      '/v1/events?model=digits',
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ kind: 'drift_alert', model: 'digits', version: '1.1.0' }),
+    );
     await shot(page, 'demo-drift-lab');
   });
 });
