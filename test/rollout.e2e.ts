@@ -1,7 +1,7 @@
 import { bucketOf, createSigningKey } from '@driftline/collector';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
-import { nanDigitsModel } from './fixtures/rollout/nan-model.ts';
+import { nanDigitsModel, throwingDigitsModel } from './fixtures/rollout/nan-model.ts';
 import { digitsSha, RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
@@ -345,4 +345,25 @@ test('without an interval, the page becoming visible again polls the manifest', 
   expect(types).toContain('progress');
   expect(types.at(-1)).toBe('activated');
   expect(await classify(page, 2)).toHaveLength(2);
+});
+
+test('a version that throws on its first run is left for the last known good, and that run is answered by it', async ({
+  page,
+}) => {
+  const model = 'digits-throw';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.3.0', throwingDigitsModel());
+  expect((await open(page, model, 0)).version).toBe('1.0.0');
+  const good = await classify(page, 4);
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.3.0', percent: 100 });
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  expect((await rollout(page)).version).toBe('1.3.0');
+  expect(await classify(page, 4)).toEqual(good);
+  expect(await rollout(page)).toMatchObject({ version: '1.0.0', refused: ['1.3.0'] });
+  expect(await page.evaluate(() => window.updates.at(-1))).toMatchObject({
+    type: 'failed',
+    reason: 'run',
+    version: '1.3.0',
+    running: '1.0.0',
+  });
 });
