@@ -239,6 +239,14 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
         expect(gpu.p50).toBeGreaterThan(wasm.p99);
         const ts = (await get('/v1/models/q/timeseries?metric=inferences&bucket=minute')).json();
         expect(ts.points.map((p: [number, number]) => p[1])).toEqual([30, 5]);
+        const hourly = (await get('/v1/models/q/timeseries?metric=inferences&bucket=hour')).json();
+        expect(hourly.points.reduce((n: number, p: [number, number]) => n + p[1], 0)).toBe(35);
+        const p99 = (await get('/v1/models/q/timeseries?metric=latency_p99&bucket=day')).json();
+        expect(Math.max(...p99.points.map((p: [number, number]) => p[1]))).toBeGreaterThan(40);
+        const rate = (
+          await get('/v1/models/q/timeseries?metric=error_rate&bucket=hour&version=2.0.0')
+        ).json();
+        expect(rate.points).toEqual([[expect.any(Number), 1 / 5]]);
         const models = (await get('/v1/models')).json().models.map((m: { name: string }) => m.name);
         expect(models).toContain('q');
       };
