@@ -3,6 +3,7 @@
 // the drift query over a day of 1-minute rollups, beside the in-memory decode+merge it must do.
 // No assertions: tests assert, benchmarks report.
 //   npx tsx bench/collector.bench.ts            (BENCH_SECONDS=10 per target by default)
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,10 +12,8 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { createKey, openStorage, startCollector } from '../packages/collector/src/index.ts';
+import { createKey, openStorage, prepareBatch, startCollector } from '@driftline/collector';
 // The collector's own validation step, timed as an anchor for the per-batch CPU figures.
-import { prepareBatch } from '../packages/collector/src/ingest/prepare-batch.ts';
 import {
   categoricalFeature,
   createProfile,
@@ -26,23 +25,14 @@ import {
   numericFeature,
   type Profile,
   toBase64,
-} from '../packages/protocol/src/index.ts';
+} from '@driftline/protocol';
+import { rng } from '@driftline/protocol/testing';
+import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
 const BIN = fileURLToPath(new URL('../packages/collector/bin/driftline.mjs', import.meta.url));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A realistic window: `n` inferences, 16 numeric features, an argmax label, latency stages. */
 function windowProfile(n: number, seed: number, shift = 0): Profile {

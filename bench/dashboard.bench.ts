@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createKey, startCollector } from '@driftline/collector';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
 import { seedDemoData } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
-import { createKey, startCollector } from '../packages/collector/src/index.ts';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from '../scripts/chromium.mjs';
 

@@ -2,6 +2,7 @@
 // Prints figures beside anchors measured in the same run (Datadog's DDSketch JS at α = 1%, a bare
 // Math.log loop). No assertions: tests assert, benchmarks report.
 //   npx tsx bench/protocol.bench.ts
+
 import { gzipSync } from 'node:zlib';
 import { DDSketch } from '@datadog/sketches-js';
 import {
@@ -17,22 +18,8 @@ import {
   summarizeClassifierOutput,
   summarizeTensor,
   toBase64,
-} from '../packages/protocol/src/index.ts';
-
-// Seeded PRNG (mulberry32) and Box–Muller normals, so every run sees the same data.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function normal(u: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
+} from '@driftline/protocol';
+import { normal, rng } from '@driftline/protocol/testing';
 
 const z = normal(rng(42));
 const data = Float64Array.from({ length: 1_000_000 }, () => z());

@@ -6,7 +6,7 @@
 //   npx tsx bench/rollout.bench.ts     (DEVICES=50, POLL_MS=1000, ROUNDS=5)
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createKey, startCollector } from '../packages/collector/src/index.ts';
+import { createKey, startCollector } from '@driftline/collector';
 
 const DEVICES = Number(process.env.DEVICES ?? 50);
 const POLL_MS = Number(process.env.POLL_MS ?? 1000);

@@ -10,6 +10,7 @@ export {
   revokeKey,
 } from './auth/keys.ts';
 export { CollectorError } from './errors.ts';
+export { DEFAULT_BATCH_LIMITS, prepareBatch } from './ingest/prepare-batch.ts';
 export { BUCKETS, bucketOf, inPercent } from './rollout/bucket.ts';
 export { evaluateRollouts, type RolloutAction } from './rollout/evaluate-rollouts.ts';
 export { DEFAULT_GUARD, type GuardSettings } from './rollout/guard-settings.ts';

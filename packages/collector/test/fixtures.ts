@@ -9,17 +9,9 @@ import {
   toBase64,
 } from '@driftline/protocol';
 
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { rng } from '@driftline/protocol/testing';
+
+export { rng };
 
 /** A realistic window profile: `n` inferences, 16 numeric features (shifted by `shift`), one label feature. */
 export function makeProfile(
