@@ -21,6 +21,7 @@ type UpdateEvent = import('@driftline/runtime').UpdateEvent;
 declare global {
   interface Window {
     updates: UpdateEvent[];
+    startProgress: { version: string; loaded: number; total: number }[];
     loop?: { stop: boolean; ok: number; failed: number; versions: string[]; done: Promise<void> };
   }
 }
@@ -32,12 +33,14 @@ async function open(page: Page, name: string, intervalMs = 400): Promise<Rollout
   return page.evaluate(
     async (s) => {
       window.updates = [];
+      window.startProgress = [];
       const rt = await window.driftline.createRuntime({
         model: s.name,
         collector: s.collector,
         appKey: s.appKey,
         backends: ['wasm'],
         updates: { intervalMs: s.intervalMs },
+        onProgress: (p) => window.startProgress.push(p),
         retry: { baseMs: 100, maxMs: 500 },
       });
       rt.on('update', (e) => window.updates.push(e));
@@ -202,6 +205,8 @@ test('with the collector unreachable, a start runs on the cached version it last
   await collector.publish(model, '1.0.0');
   expect((await open(page, model, 0)).version).toBe('1.0.0');
   const online = await classify(page, 5);
+  const progress = await page.evaluate(() => window.startProgress);
+  expect(progress.at(-1)).toMatchObject({ version: '1.0.0', loaded: 407_671, total: 407_671 });
   await page.evaluate(() => window.rt.dispose());
   await page.context().route(`${collector.url}/**`, (route) => route.abort('internetdisconnected'));
   const state = await open(page, model, 0);

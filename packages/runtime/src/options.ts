@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   publicKey?: string;
   /** With a model name: manifest polling (default every 60 s and when the page becomes visible). */
   updates?: UpdateOptions;
+  /** With a model name: download progress of the first version (later versions: `update` events). */
+  onProgress?: (progress: { version: string; loaded: number; total: number }) => void;
   /** Collector base URL, e.g. `http://localhost:8787`. Without it (and `appKey`) nothing is sent. */
   collector?: string;
   /** Ingest key sent as `Authorization: Bearer …`. */

@@ -307,8 +307,23 @@ export async function createManagedRuntime(options: RuntimeOptions): Promise<Run
   }
   const probation = Math.max(0, options.updates?.probationRuns ?? 3);
   const resolved: ResolvedOptions = { ...options, model: modelOptions(collector, manifest) };
+  // Downloaded and verified on the page first (with progress) into the model cache the worker reads.
+  let downloadError: unknown;
+  if (options.cache !== false) {
+    const progress = (p: { version: string; loaded: number; total: number }) => {
+      try {
+        options.onProgress?.(p);
+      } catch {
+        // A listener's own error must not stop the download.
+      }
+    };
+    await downloadVersion(collector, manifest, progress).catch((error: unknown) => {
+      downloadError = error;
+    });
+  }
   const runtime = new ManagedRuntime(resolved, manifest, request, lkg, probation);
   try {
+    if (downloadError) throw downloadError;
     await runtime.start();
   } catch (error) {
     const good = lkg.get();
