@@ -23,6 +23,11 @@ let dataDir: string;
 
 test.beforeAll(async () => {
   heldout = await readFile(join(root, 'demo', 'public', 'data', 'heldout.bin'));
+  // The collector serves the analysts' dashboard from its build; the rollout test clicks in it.
+  await build({
+    configFile: join(root, 'packages', 'collector', 'dashboard', 'vite.config.ts'),
+    logLevel: 'warn',
+  });
   dataDir = await mkdtemp(join(tmpdir(), 'driftline-demo-e2e-'));
   collector = await startCollector({
     port: 0,
@@ -224,17 +229,9 @@ test.describe('dev server', () => {
   });
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${collector.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${DEV_KEYS.admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-}
-
-test('rollout: the collector assigns stable 1.0.0; a ramp to 1.1.0 and a rollback switch the page', async ({
+test('rollout from the dashboard: stable 1.0.0 on the page; ramping 1.1.0 and rolling back switch it', async ({
   page,
+  context,
 }) => {
   const server = await createServer({
     configFile,
@@ -248,12 +245,34 @@ test('rollout: the collector assigns stable 1.0.0; a ramp to 1.1.0 and a rollbac
     await open(page, server.resolvedUrls!.local[0]!, '1.0.0', 'rollout');
     await expect(page.locator('#version-note')).toHaveText('the collector assigns 1.0.0 to this device');
     await drawAndRead(page, 7);
-    await admin('PUT', '/v1/models/digits/rollout', { candidate: '1.1.0', percent: 100, reason: 'e2e ramp' });
+    // The dashboard lists the models that sent telemetry: wait for the page's first window.
+    await expect.poll(collectedInferences, { timeout: 30_000 }).toBeGreaterThan(0);
+
+    const dashboard = await context.newPage();
+    await dashboard.setViewportSize({ width: 1280, height: 800 });
+    await dashboard.goto(`${collector.url}/#rollout`);
+    await dashboard.getByTestId('key-input').fill(DEV_KEYS.admin);
+    await dashboard.getByTestId('key-submit').click();
+    await expect(dashboard.getByTestId('role')).toHaveText('admin');
+    await dashboard.getByTestId('auto-refresh').uncheck();
+    await dashboard.getByTestId('ramp-version').selectOption('1.1.0');
+    await dashboard.getByTestId('ramp-percent').fill('100');
+    await dashboard.getByTestId('ramp').click();
+    await dashboard
+      .getByTestId('confirm-dialog')
+      .locator('input[name=reason]')
+      .fill('demo e2e: everyone on 1.1.0');
+    await dashboard.getByTestId('confirm').click();
+    await expect(dashboard.getByTestId('percent-candidate')).toHaveText('100%');
+
     await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.1.0', { timeout: 30_000 });
     await expect(page.locator('#status')).toContainText('switched this device from 1.0.0 to 1.1.0');
     await expect(page.locator('#meta')).toContainText('model digits 1.1.0');
     await shot(page, 'demo-rollout');
-    await admin('POST', '/v1/models/digits/rollback', { reason: 'e2e rollback' });
+
+    await dashboard.getByTestId('rollback').click();
+    await dashboard.getByTestId('confirm').click();
+    await expect(dashboard.getByTestId('lane-candidate')).toHaveCount(0);
     await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0', { timeout: 30_000 });
     await expect(page.locator('#meta')).toContainText('model digits 1.0.0');
     await expect(page.locator('#prediction')).toHaveText('7');
