@@ -67,11 +67,14 @@ export class ShadowRunner {
     this.percent = shadow.percent;
   }
 
-  /** Whether this input is sampled for the shadow; counts a skip when the shadow is busy. */
-  wants(): boolean {
+  /**
+   * Whether this input is sampled for the shadow; a sampled input is skipped (and counted) when a
+   * shadow run is still in flight or the primary's queue is busy.
+   */
+  wants(queueBusy = false): boolean {
     if (!this.generation?.client.alive || this.percent <= 0) return false;
     if (this.random() * 100 >= this.percent) return false;
-    if (this.busy) {
+    if (this.busy || queueBusy) {
       this.counts.skipped++;
       return false;
     }

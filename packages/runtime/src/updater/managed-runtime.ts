@@ -69,6 +69,8 @@ export class ManagedRuntime extends Runtime {
   private polling: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private pollCount = 0;
+  /** Primary runs sent and not answered yet: a shadow run is skipped while the queue is busy. */
+  private inFlight = 0;
   private failedPolls = 0;
 
   /** @internal use `createRuntime({ model: 'name', … })`. */
@@ -130,8 +132,21 @@ export class ManagedRuntime extends Runtime {
   }
 
   override async run(inputs: NamedTensors, options: RunOptions = {}): Promise<NamedTensors> {
+    const shadowed = this.shadow?.wants(this.inFlight > 0) ?? false;
+    this.inFlight++;
+    try {
+      return await this.runChecked(inputs, options, shadowed);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async runChecked(
+    inputs: NamedTensors,
+    options: RunOptions,
+    shadowed: boolean,
+  ): Promise<NamedTensors> {
     const onProbation = this.probation > 0;
-    const shadowed = this.shadow?.wants() ?? false;
     if (!onProbation && !shadowed) return super.run(inputs, options);
     const copy = copyTensors(inputs);
     const manifest = this.manifest;
