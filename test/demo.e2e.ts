@@ -166,7 +166,8 @@ test.describe('dev server', () => {
     await shot(page, 'demo-draw');
 
     await page.locator('#version').selectOption('1.0.0');
-    await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0');
+    // A switch disposes the old runtime and starts a worker on the other model (seconds under load).
+    await expect(page.locator('body')).toHaveAttribute('data-model-version', '1.0.0', { timeout: 30_000 });
     await expect(page.locator('#meta')).toContainText('model digits 1.0.0');
     await expect(page.locator('#prediction')).toHaveText('7');
     expect(errors).toEqual([]);
