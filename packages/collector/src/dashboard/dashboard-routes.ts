@@ -49,7 +49,11 @@ export async function dashboardRoutes(
           properties: {
             ...rangeQuery,
             version: { type: 'string', minLength: 1, maxLength: 64 },
-            reference: { type: 'string', description: 'baseline (default) | version:<version>' },
+            reference: {
+              type: 'string',
+              description:
+                'registry | baseline | version:<version>; default: the uploaded reference, else baseline',
+            },
           },
           required: ['version'],
           additionalProperties: false,

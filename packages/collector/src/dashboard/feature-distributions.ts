@@ -1,6 +1,6 @@
 import { CategoricalSketch, NumericSketch, type Profile } from '@driftline/protocol';
-import { noReference, unknownModel } from '../errors.ts';
-import { baselineProfile, parseReference } from '../queries/drift.ts';
+import { unknownModel } from '../errors.ts';
+import { parseReference, resolveReference } from '../queries/drift.ts';
 import { mergeAll } from '../queries/merge-rows.ts';
 import { rangeBuckets, readRollups } from '../queries/read-rollups.ts';
 import type { Sql } from '../storage/storage.ts';
@@ -116,7 +116,8 @@ export function profileDistributions(ref: Profile, cur: Profile): Record<string,
 
 /**
  * The distributions behind `GET /v1/models/:name/drift` for the same version, range and reference
- * (`baseline` or `version:X`), for the dashboard's reference-vs-current picture.
+ * (`registry`, `baseline` or `version:X`; absent: registry, else baseline), for the dashboard's
+ * reference-vs-current picture.
  */
 export async function modelDistributions(
   sql: Sql,
@@ -129,19 +130,6 @@ export async function modelDistributions(
   const rows = await readRollups(sql, { model, version: q.version, role: 'primary', ...range });
   if (rows.length === 0) throw unknownModel(model);
   const current = mergeAll(rows);
-  let reference: Profile;
-  if (spec.kind === 'version') {
-    const refRows = await readRollups(sql, { model, version: spec.version, role: 'primary', ...range });
-    if (refRows.length === 0) {
-      throw noReference(`Version ${spec.version} of ${model} has no production telemetry in this range.`);
-    }
-    reference = mergeAll(refRows);
-  } else if (spec.kind === 'baseline') {
-    reference = (await baselineProfile(sql, model, q.version, baselineInferences)).profile;
-  } else {
-    throw noReference(
-      `No reference profile was uploaded with ${model}@${q.version}; use reference=baseline.`,
-    );
-  }
-  return { model, version: q.version, features: profileDistributions(reference, current) };
+  const { reference, info } = await resolveReference(sql, model, q.version, spec, range, baselineInferences);
+  return { model, version: q.version, reference: info, features: profileDistributions(reference, current) };
 }

@@ -59,6 +59,48 @@ export async function baselineProfile(sql: Sql, model: string, version: string, 
   return { profile: mergeAll(rows), inferences: count, to: (last + 60) * 60_000 - 1 };
 }
 
+/** The reference profile a drift question is answered against, and a description of it. */
+export interface ResolvedReference {
+  reference: Profile;
+  info: { kind: 'registry' | 'baseline' | 'version'; version: string; inferences: number; to?: number };
+}
+
+/**
+ * Resolves a reference spec for one version: the uploaded reference profile (`registry`, or `auto`
+ * when there is one), the version's production baseline (`baseline`, or `auto` without an upload),
+ * or another version's telemetry in the same range (`version:X`). Throws `no_reference` otherwise.
+ */
+export async function resolveReference(
+  sql: Sql,
+  model: string,
+  version: string,
+  spec: ReferenceSpec,
+  range: ReturnType<typeof rangeBuckets>,
+  baselineInferences: number,
+): Promise<ResolvedReference> {
+  const uploaded =
+    spec.kind === 'registry' || spec.kind === 'auto' ? await versionReference(sql, model, version) : null;
+  if (uploaded) {
+    const reference = decodeProfile(uploaded);
+    return { reference, info: { kind: 'registry', version, inferences: reference.inferences } };
+  }
+  if (spec.kind === 'registry') {
+    throw noReference(
+      `No reference profile was uploaded with ${model}@${version}; publish one (driftline profile, then publish) or use reference=baseline.`,
+    );
+  }
+  if (spec.kind === 'baseline' || spec.kind === 'auto') {
+    const b = await baselineProfile(sql, model, version, baselineInferences);
+    return { reference: b.profile, info: { kind: 'baseline', version, inferences: b.inferences, to: b.to } };
+  }
+  const refRows = await readRollups(sql, { model, version: spec.version, role: 'primary', ...range });
+  if (refRows.length === 0) {
+    throw noReference(`Version ${spec.version} of ${model} has no production telemetry in this range.`);
+  }
+  const reference = mergeAll(refRows);
+  return { reference, info: { kind: 'version', version: spec.version, inferences: reference.inferences } };
+}
+
 /**
  * Drift of a version's window against a reference: per feature the statistics and status from
  * @driftline/protocol, the reference used, and the counts on both sides.
@@ -75,29 +117,14 @@ export async function modelDrift(
   const rows = await readRollups(sql, { model, version, role: 'primary', ...range });
   if (rows.length === 0) throw unknownModel(model);
   const current = mergeAll(rows);
-  let reference: Profile;
-  let refInfo: Record<string, unknown>;
-  const uploaded =
-    ref.kind === 'registry' || ref.kind === 'auto' ? await versionReference(sql, model, version) : null;
-  if (uploaded) {
-    reference = decodeProfile(uploaded);
-    refInfo = { kind: 'registry', version, inferences: reference.inferences };
-  } else if (ref.kind === 'registry') {
-    throw noReference(
-      `No reference profile was uploaded with ${model}@${version}; publish one (driftline profile, then publish) or use reference=baseline.`,
-    );
-  } else if (ref.kind === 'baseline' || ref.kind === 'auto') {
-    const b = await baselineProfile(sql, model, version, baselineInferences);
-    reference = b.profile;
-    refInfo = { kind: 'baseline', version, inferences: b.inferences, to: b.to };
-  } else {
-    const refRows = await readRollups(sql, { model, version: ref.version, role: 'primary', ...range });
-    if (refRows.length === 0) {
-      throw noReference(`Version ${ref.version} of ${model} has no production telemetry in this range.`);
-    }
-    reference = mergeAll(refRows);
-    refInfo = { kind: 'version', version: ref.version, inferences: reference.inferences };
-  }
+  const { reference, info: refInfo } = await resolveReference(
+    sql,
+    model,
+    version,
+    ref,
+    range,
+    baselineInferences,
+  );
   const features = compareProfiles(reference, current);
   return {
     model,

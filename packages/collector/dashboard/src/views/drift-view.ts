@@ -50,7 +50,7 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
   const latest = [...summary.versions].sort((a, b) => b.lastSeen - a.lastSeen)[0]?.version;
   let version = ctx.state.get(`drift.version.${ctx.model}`);
   if (!version || !versions.includes(version)) version = latest;
-  const reference = ctx.state.get(`drift.reference.${ctx.model}`) ?? 'baseline';
+  const reference = ctx.state.get(`drift.reference.${ctx.model}`) ?? 'auto';
   const versionSelect = h(
     'select',
     {
@@ -73,6 +73,12 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
     },
     h(
       'option',
+      { value: 'auto', selected: reference === 'auto' },
+      'default (uploaded reference, else baseline)',
+    ),
+    h('option', { value: 'registry', selected: reference === 'registry' }, 'uploaded reference profile'),
+    h(
+      'option',
       { value: 'baseline', selected: reference === 'baseline' },
       'baseline (first inferences of this version)',
     ),
@@ -91,7 +97,7 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
   let drift: Drift;
   let dist: Distributions | null = null;
   try {
-    const q = { version, reference, from, to: ctx.now };
+    const q = { version, from, to: ctx.now, ...(reference === 'auto' ? {} : { reference }) };
     [drift, dist] = await Promise.all([
       ctx.api.get<Drift>(`${base}/drift`, q),
       ctx.api.get<Distributions>(`${base}/drift/distributions`, q).catch(() => null),
@@ -114,9 +120,11 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
   const pictured = showAll ? names : names.slice(0, MAX_PICTURES);
   const ref = drift.reference;
   const refText =
-    ref.kind === 'baseline'
-      ? `baseline of ${drift.version}: its first ${num(ref.inferences ?? 0)} inferences (up to ${time(ref.to ?? null)})`
-      : `version ${ref.version}: its telemetry in the same range (${num(ref.inferences ?? 0)} inferences)`;
+    ref.kind === 'registry'
+      ? `the reference profile uploaded with ${drift.version} (${num(ref.inferences ?? 0)} inferences)`
+      : ref.kind === 'baseline'
+        ? `baseline of ${drift.version}: its first ${num(ref.inferences ?? 0)} inferences (up to ${time(ref.to ?? null)})`
+        : `version ${ref.version}: its telemetry in the same range (${num(ref.inferences ?? 0)} inferences)`;
   const half = halfWidth(ctx.width);
   return h(
     'div',
@@ -136,7 +144,7 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
         'p',
         { class: 'muted' },
         'Change it with the selector above, or in the API: ',
-        h('code', {}, `GET ${base}/drift?reference=baseline|version:<v>`),
+        h('code', {}, `GET ${base}/drift?reference=registry|baseline|version:<v>`),
         '. The baseline is the first inferences of the version (collector option baselineInferences).',
       ),
       table(
