@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createKey, startCollector } from '@driftline/collector';
+import { seedDemoData } from '@driftline/collector/seed';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
-import { seedDemoData } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from '../scripts/chromium.mjs';
 

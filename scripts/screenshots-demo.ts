@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_KEYS, startCollector } from '@driftline/collector';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
 import { publishDemoModels } from '../demo/seed/publish-demo-models.ts';
-import { DEV_KEYS, startCollector } from '../packages/collector/src/index.ts';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from './chromium.mjs';
 

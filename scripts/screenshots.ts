@@ -6,10 +6,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKey, startCollector } from '@driftline/collector';
+import { seedDemoData, seedRolloutTraffic } from '@driftline/collector/seed';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
-import { seedDemoData, seedRolloutTraffic } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
-import { createKey, startCollector } from '../packages/collector/src/index.ts';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
 import { chromiumArgs, findChromium } from './chromium.mjs';
 

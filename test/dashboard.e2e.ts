@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Collector, createKey, startCollector } from '@driftline/collector';
+import { seedDemoData, seedRolloutTraffic } from '@driftline/collector/seed';
 import { createProfile, encodeProfile, toBase64 } from '@driftline/protocol';
 import { expect, type Page, test } from '@playwright/test';
 import { build } from 'vite';
-import { seedDemoData, seedRolloutTraffic } from '../packages/collector/dashboard/seed/seed-demo-data.ts';
 
 // The analysts' dashboard, built with Vite and served by a REAL collector (PGlite on disk), fed
 // with real telemetry batches and the two real digit models published through the registry API.
