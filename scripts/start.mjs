@@ -71,7 +71,18 @@ try {
 if (existsSync(collectorBin)) {
   collector = spawn(
     process.execPath,
-    [collectorBin, 'serve', '--port', String(collectorPort), '--data-dir', dataDir, '--dev'],
+    // Request logs would bury the URLs: warnings and errors only, unless LOG_LEVEL says otherwise.
+    [
+      collectorBin,
+      'serve',
+      '--port',
+      String(collectorPort),
+      '--data-dir',
+      dataDir,
+      '--dev',
+      '--log-level',
+      process.env.LOG_LEVEL ?? 'warn',
+    ],
     { cwd: root, stdio: 'inherit' },
   );
   collector.on('error', (error) => {
@@ -155,7 +166,8 @@ if (!stopping) {
   console.log(`
   Driftline is running. Open:
     demo       ${demoUrl}
-    collector  ${collector ? `${collectorUrl}/  (dashboard; API under /v1; dev keys printed above)` : 'not started (see above)'}
+    collector  ${collector ? `${collectorUrl}/  (dashboard; API under /v1)` : 'not started (see above)'}
+    dashboard  read key dl_read_dev_local_only, admin key dl_admin_dev_local_only (local dev keys)
 ${published}  Ctrl-C stops both.
 `);
 }
