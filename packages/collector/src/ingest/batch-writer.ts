@@ -12,6 +12,9 @@ interface Pending {
  * and the next statement stores up to `maxGroup` of them at once (one round trip, one commit).
  * An idle writer stores a batch at once, so batching only happens under load. Every request
  * still gets its own answer, and a failed statement fails only the requests in it.
+ * PostgreSQL gets 2 statements in flight (one running while the next group fills): more only
+ * made groups smaller, and each statement costs the collector a round trip (on 2 cores, 8 in
+ * flight gave 954 batches/s, 2 gave 1,212; docs/performance.md).
  */
 export class BatchWriter {
   readonly #queue: Pending[] = [];
@@ -19,7 +22,7 @@ export class BatchWriter {
 
   constructor(
     private readonly storage: Storage,
-    private readonly maxInFlight = storage.kind === 'pglite' ? 1 : 8,
+    private readonly maxInFlight = storage.kind === 'pglite' ? 1 : 2,
     private readonly maxGroup = 200,
     private readonly onFlush?: (size: number) => void,
   ) {}

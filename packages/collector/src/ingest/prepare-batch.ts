@@ -1,7 +1,6 @@
 import {
   decodeProfile,
   encodeProfile,
-  fromBase64,
   mergeProfiles,
   type Profile,
   parseTelemetryBatch,
@@ -9,6 +8,7 @@ import {
 } from '@driftline/protocol';
 import { invalidBatch } from '../errors.ts';
 import { minuteBucket, type RollupPart, rollupKeyString } from '../rollups/rollup-key.ts';
+import { canonicalBase64 } from './canonical-base64.ts';
 import type { PreparedBatch } from './store-batch.ts';
 
 /** Limits on a batch beyond its wire schema. */
@@ -59,7 +59,7 @@ export function prepareBatch(
     let profile: Profile;
     let bytes: Uint8Array;
     try {
-      bytes = fromBase64(w.profile);
+      bytes = canonicalBase64(w.profile);
       profile = decodeProfile(bytes);
     } catch (err) {
       const why = err instanceof Error ? err.message : 'undecodable';

@@ -1,4 +1,10 @@
-import { decodeProfile, encodeProfile, mergeProfiles, type Profile } from '@driftline/protocol';
+import {
+  cloneProfile,
+  decodeProfile,
+  encodeProfile,
+  mergeProfileInto,
+  type Profile,
+} from '@driftline/protocol';
 import type { Sql, Storage } from '../storage/storage.ts';
 import { LEVELS, levelBucket } from './levels.ts';
 import type { PartCache } from './part-cache.ts';
@@ -41,21 +47,42 @@ export async function compactOnce(storage: Storage, limit = 2_000, cache?: PartC
     // Merge in memory first: parts into minute keys (one merge per part), then minute keys into
     // the coarser levels; then touch each rollup row once, locking rows in one global order
     // (level, key) so that two compactors never deadlock.
-    type Target = { res: number; key: RollupKey; inferences: number; errors: number; profile: Profile };
+    // A target first borrows the profile it starts from (a cached or decoded part, or a minute
+    // target's); the first merge into it clones once and every later merge is in place, so a key
+    // with n parts costs n merges and one clone, not n growing clones.
+    type Target = {
+      res: number;
+      key: RollupKey;
+      inferences: number;
+      errors: number;
+      profile: Profile;
+      owned: boolean;
+    };
     const add = (
       into: Map<string, Target>,
       res: number,
       key: RollupKey,
-      from: Omit<Target, 'res' | 'key'>,
+      from: { inferences: number; errors: number; profile: Profile },
     ) => {
       const k = `${String(res).padStart(5, '0')}${rollupKeyString(key)}`;
       const t = into.get(k);
       if (t) {
-        t.profile = mergeProfiles(t.profile, from.profile);
+        if (!t.owned) {
+          t.profile = cloneProfile(t.profile);
+          t.owned = true;
+        }
+        mergeProfileInto(t.profile, from.profile);
         t.inferences += from.inferences;
         t.errors += from.errors;
       } else {
-        into.set(k, { res, key, inferences: from.inferences, errors: from.errors, profile: from.profile });
+        into.set(k, {
+          res,
+          key,
+          inferences: from.inferences,
+          errors: from.errors,
+          profile: from.profile,
+          owned: false,
+        });
       }
     };
     const minutes = new Map<string, Target>();
@@ -102,7 +129,8 @@ export async function mergeIntoRollup(
       pk,
     );
     if (rows[0]) {
-      const merged = mergeProfiles(decodeProfile(rows[0].profile), profile);
+      // The decoded row is ours: merge into it in place.
+      const merged = mergeProfileInto(decodeProfile(rows[0].profile), profile);
       await tx.query(
         `UPDATE rollups SET inferences = inferences + $8, errors = errors + $9, profile = $10, updated_at = now()
          WHERE ${where}`,
