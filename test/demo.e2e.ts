@@ -227,6 +227,18 @@ test.describe('dev server', () => {
       expect.objectContaining({ kind: 'drift_alert', model: 'digits', version: '1.1.0' }),
     );
     await shot(page, 'demo-drift-lab');
+
+    // The dashboard's Drift view shows the same verdict, against the reference published with 1.1.0.
+    const dashboard = await page.context().newPage();
+    await dashboard.setViewportSize({ width: 1280, height: 800 });
+    await dashboard.goto(`${collector.url}/#drift`);
+    await dashboard.getByTestId('key-input').fill(DEV_KEYS.read);
+    await dashboard.getByTestId('key-submit').click();
+    await dashboard.getByTestId('drift-version').selectOption('1.1.0');
+    await expect(dashboard.getByTestId('drift-reference-text')).toContainText('uploaded with 1.1.0');
+    await expect(dashboard.getByTestId('drift-overall')).toHaveAttribute('data-status', 'alert');
+    await expect(dashboard.getByTestId('drift-table')).toContainText('thickness');
+    await dashboard.close();
   });
 });
 
