@@ -1,4 +1,3 @@
-import type { Device } from './backends/backend.ts';
 import type { Fallback } from './backends/resolve-backend.ts';
 import { DisposedError, type DriftlineError, InvalidOptionsError } from './errors.ts';
 import { Emitter } from './events.ts';
@@ -12,25 +11,11 @@ import type { UpdateEvent } from './updater/update-event.ts';
 import type { Feedback, RunRecord, WorkerInfo, WorkerInit } from './worker/messages.ts';
 import { WorkerClient } from './worker/worker-client.ts';
 
-/** What `info()` reports: the model, the backend in use, and why others were passed over. */
-export interface RuntimeInfo {
-  model: WorkerInfo['model'];
-  /** Whether the model bytes came from the network or the Cache Storage copy. */
-  modelSource: 'network' | 'cache';
-  /** Device in use: `webgpu`, `webgl`, `wasm` or `cpu`. */
-  backend: Device;
-  /** Each preferred device that was not used, with the reason. */
-  fallbacks: Fallback[];
-  threads: number;
-  threadsReason: string;
-  inputNames: string[];
-  outputNames: string[];
-  /** Coarse segment the collector slices by, e.g. `chrome/linux/wasm/cores-2/gpu-none`. */
-  segment: string;
-  /** Session load time in ms (download or cache read, verification, session creation). */
-  loadMs: number;
-  /** Set when telemetry could not start (no IndexedDB); the model runs anyway. */
-  telemetryError?: string;
+/**
+ * What `info()` reports: the model, the backend in use and why others were passed over (the
+ * worker's {@link WorkerInfo}), plus the page side's telemetry state and worker restarts.
+ */
+export interface RuntimeInfo extends WorkerInfo {
   telemetry: boolean;
   /** Worker generations started (more than 1 after a crash). */
   workerStarts: number;

@@ -44,16 +44,21 @@ export interface TelemetryInit {
 /** The model and backend a worker settled on. */
 export interface WorkerInfo {
   model: { name: string; version: string; format: ModelFormat; url: string; sha256: string; bytes: number };
+  /** Whether the model bytes came from the network or the Cache Storage copy. */
   modelSource: 'network' | 'cache';
+  /** Device in use: `webgpu`, `webgl`, `wasm` or `cpu`. */
   backend: Device;
+  /** Each preferred device that was not used, with the reason. */
   fallbacks: Fallback[];
   threads: number;
   threadsReason: string;
   inputNames: string[];
   outputNames: string[];
+  /** Coarse segment the collector slices by, e.g. `chrome/linux/wasm/cores-2/gpu-none`. */
   segment: string;
+  /** Session load time in ms (download or cache read, verification, session creation). */
   loadMs: number;
-  /** Why telemetry could not start (the model runs anyway). */
+  /** Set when telemetry could not start (no IndexedDB); the model runs anyway. */
   telemetryError?: string;
 }
 
