@@ -1,3 +1,4 @@
+import { rng } from '@driftline/protocol/testing';
 import { MNIST_SIDE } from './mnist-preprocess.ts';
 
 /** The drift lab's ways of changing the input stream, as the real world does. */
@@ -14,16 +15,7 @@ export const DISTORTION_LABELS: Record<Distortion, string> = {
 };
 
 /** A small seeded generator (mulberry32), so a replay is the same every time. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = rng;
 
 const N = MNIST_SIDE;
 
