@@ -1,7 +1,13 @@
 // Shapes of the collector's analyst and rollout answers, as the dashboard reads them
-// (docs/collector.md, docs/rollout.md). Kept here so the page bundles no server code.
+// (docs/collector.md, docs/rollout.md). Where the server's own type is already the JSON shape, it is
+// re-exported (type-only, so the page bundles no server code); the rest are written as JSON gives
+// them (NaN statistics arrive as null).
 
-export type DriftStatus = 'ok' | 'warn' | 'alert' | 'insufficient';
+import type { DriftStatus } from '@driftline/protocol';
+import type { LatencyGroup } from '../../src/queries/latency.ts';
+import type { GuardCheck, Verdict } from '../../src/rollout/verdict.ts';
+
+export type { DriftStatus, GuardCheck, LatencyGroup, Verdict };
 
 export interface ModelListEntry {
   name: string;
@@ -27,17 +33,6 @@ export interface Summary {
   errors: number;
   devices: number;
   versions: VersionSummary[];
-}
-
-export interface LatencyGroup {
-  key: string;
-  inferences: number;
-  samples: number;
-  p50: number | null;
-  p90: number | null;
-  p95: number | null;
-  p99: number | null;
-  mean: number | null;
 }
 
 export interface Latency {
@@ -87,26 +82,6 @@ export type FeatureDistribution =
 export interface Distributions {
   version: string;
   features: Record<string, FeatureDistribution>;
-}
-
-export interface GuardCheck {
-  name: string;
-  backend?: string;
-  candidate: number | string | null;
-  stable: number | string | null;
-  limit: number | string;
-  samples: { candidate: number; stable: number };
-  result: 'pass' | 'fail' | 'insufficient';
-}
-
-export interface Verdict {
-  at: number;
-  candidate: string;
-  stable: string;
-  result: 'pass' | 'fail' | 'insufficient';
-  window: { from: number; to: number };
-  inferences: { candidate: number; stable: number };
-  checks: GuardCheck[];
 }
 
 export interface Policy {
