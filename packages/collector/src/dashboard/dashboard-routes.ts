@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { rangeQuery } from '../routes/schemas.ts';
+import { modelNameParams, rangeQuery } from '../routes/schemas.ts';
 import type { CollectorContext } from '../server/context.ts';
 import { modelDistributions } from './feature-distributions.ts';
 import { latencyOverTime } from './latency-over-time.ts';
@@ -39,11 +39,7 @@ export async function dashboardRoutes(
         summary:
           'Per feature, reference vs current shares over the reference deciles (labels for categorical)',
         tags: ['analyst'],
-        params: {
-          type: 'object',
-          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
-          required: ['name'],
-        },
+        params: modelNameParams,
         querystring: {
           type: 'object',
           properties: {
@@ -86,11 +82,7 @@ export async function dashboardRoutes(
       schema: {
         summary: 'A latency quantile (ms, stage total) per minute or hour, one series per backend or segment',
         tags: ['analyst'],
-        params: {
-          type: 'object',
-          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
-          required: ['name'],
-        },
+        params: modelNameParams,
         querystring: {
           type: 'object',
           properties: {

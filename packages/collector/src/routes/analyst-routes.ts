@@ -4,13 +4,8 @@ import { type LatencyGroupBy, modelLatency } from '../queries/latency.ts';
 import { listModels, modelSummary } from '../queries/summary.ts';
 import { modelTimeseries, TIMESERIES_METRICS } from '../queries/timeseries.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { errorSchema, rangeQuery } from './schemas.ts';
+import { errorSchema, modelNameParams, rangeQuery } from './schemas.ts';
 
-const nameParams = {
-  type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
-  required: ['name'],
-} as const;
 const errors = { '4xx': errorSchema };
 const read = { roles: ['read' as const] };
 
@@ -40,7 +35,7 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       schema: {
         summary: 'Inferences, errors, devices and versions of a model in a range',
         tags: ['analyst'],
-        params: nameParams,
+        params: modelNameParams,
         querystring: { type: 'object', properties: rangeQuery, additionalProperties: false },
         response: errors,
       },
@@ -58,7 +53,7 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       schema: {
         summary: 'Latency percentiles (ms) from merged sketches, by backend, segment or version',
         tags: ['analyst'],
-        params: nameParams,
+        params: modelNameParams,
         querystring: {
           type: 'object',
           properties: {
@@ -85,7 +80,7 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       schema: {
         summary: 'Per-feature drift of a version against a reference (baseline, version:X, registry)',
         tags: ['analyst'],
-        params: nameParams,
+        params: modelNameParams,
         querystring: {
           type: 'object',
           properties: {
@@ -120,7 +115,7 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
       schema: {
         summary: 'A metric per minute, hour or day, for plots',
         tags: ['analyst'],
-        params: nameParams,
+        params: modelNameParams,
         querystring: {
           type: 'object',
           properties: {

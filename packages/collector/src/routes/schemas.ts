@@ -11,6 +11,13 @@ export const errorSchema = {
   required: ['error'],
 } as const;
 
+/** `:name` of the analyst routes (any model name telemetry may carry). */
+export const modelNameParams = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
+  required: ['name'],
+} as const;
+
 /** `from`/`to` (ms since epoch) of analyst queries. */
 export const rangeQuery = {
   from: { type: 'integer', minimum: 0, description: 'Range start, ms since epoch (default: 24 h ago)' },

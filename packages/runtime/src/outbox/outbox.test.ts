@@ -1,17 +1,9 @@
 import 'fake-indexeddb/auto';
-import {
-  createProfile,
-  decodeProfile,
-  encodeProfile,
-  latencySketch,
-  mergeProfiles,
-} from '@driftline/protocol';
+import { createProfile, decodeProfile, encodeProfile, latencySketch } from '@driftline/protocol';
 import { describe, expect, it } from 'vitest';
-import { Outbox } from './outbox.ts';
+import { mergeEncodedProfiles as merge, Outbox } from './outbox.ts';
 import { openOutboxDb, putWindow, type WindowRecord } from './outbox-db.ts';
 
-const merge = (a: Uint8Array, b: Uint8Array) =>
-  encodeProfile(mergeProfiles(decodeProfile(a), decodeProfile(b)));
 let dbCount = 0;
 const limits = { maxBytes: 1 << 20, maxAgeMs: 7 * 86_400_000, maxWindowsPerBatch: 100 };
 

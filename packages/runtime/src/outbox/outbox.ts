@@ -1,3 +1,4 @@
+import { decodeProfile, encodeProfile, mergeProfiles } from '@driftline/protocol';
 import {
   addCounters,
   type BatchRecord,
@@ -10,6 +11,10 @@ import {
 
 /** Merges two encoded profiles into the encoded profile of their union. */
 export type MergeFn = (a: Uint8Array, b: Uint8Array) => Uint8Array;
+
+/** The outbox's merge: decode both profiles, merge them exactly, encode the result. */
+export const mergeEncodedProfiles: MergeFn = (a, b) =>
+  encodeProfile(mergeProfiles(decodeProfile(a), decodeProfile(b)));
 
 /** Bounds of the outbox. */
 export interface OutboxLimits {

@@ -4,18 +4,15 @@ import {
   decodeProfile,
   encodeProfile,
   fromBase64,
-  mergeProfiles,
   parseTelemetryBatch,
 } from '@driftline/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { localLocks } from './locks.ts';
-import { Outbox } from './outbox.ts';
+import { mergeEncodedProfiles as merge, Outbox } from './outbox.ts';
 import { openOutboxDb, putWindow, type WindowRecord } from './outbox-db.ts';
 import { backoffMs, Sender } from './sender.ts';
 
-const merge = (a: Uint8Array, b: Uint8Array) =>
-  encodeProfile(mergeProfiles(decodeProfile(a), decodeProfile(b)));
 let dbCount = 0;
 
 function win(id: string, inferences: number): WindowRecord {

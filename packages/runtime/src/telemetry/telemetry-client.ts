@@ -1,7 +1,6 @@
-import { decodeProfile, encodeProfile, mergeProfiles } from '@driftline/protocol';
 import { deviceId } from '../identity/device-id.ts';
 import { type Locks, localLocks, webLocks } from '../outbox/locks.ts';
-import { Outbox, type OutboxPending } from '../outbox/outbox.ts';
+import { mergeEncodedProfiles, Outbox, type OutboxPending } from '../outbox/outbox.ts';
 import { type OutboxCounters, type OutboxDb, openOutboxDb } from '../outbox/outbox-db.ts';
 import { OWNER_LOCK_PREFIX, Sender, type SenderEvents } from '../outbox/sender.ts';
 import { WINDOW_CLOSED } from './window-recorder.ts';
@@ -22,9 +21,6 @@ export interface TelemetryClientOptions {
   maxAgeMs: number;
   retry?: { baseMs?: number; maxMs?: number };
 }
-
-const merge = (a: Uint8Array, b: Uint8Array) =>
-  encodeProfile(mergeProfiles(decodeProfile(a), decodeProfile(b)));
 
 /**
  * The page side of telemetry: holds the owner lock of each live worker, and runs the sender
@@ -55,7 +51,7 @@ export class TelemetryClient {
     emit: <K extends keyof SenderEvents>(type: K, event: SenderEvents[K]) => void,
   ): Promise<TelemetryClient> {
     const db: OutboxDb = await openOutboxDb(opts.outbox);
-    const outbox = new Outbox(db, merge, {
+    const outbox = new Outbox(db, mergeEncodedProfiles, {
       maxBytes: opts.maxBytes,
       maxAgeMs: opts.maxAgeMs,
       maxWindowsPerBatch: 100,
