@@ -5,23 +5,16 @@
 
 import type { DriftStatus } from '@driftline/protocol';
 import type { LatencyGroup } from '../../src/queries/latency.ts';
+import type { VersionSummary } from '../../src/queries/summary.ts';
+import type { HistoryEntry } from '../../src/rollout/history.ts';
 import type { GuardCheck, Verdict } from '../../src/rollout/verdict.ts';
 
-export type { DriftStatus, GuardCheck, LatencyGroup, Verdict };
+export type { DriftStatus, GuardCheck, HistoryEntry, LatencyGroup, Verdict, VersionSummary };
 
 export interface ModelListEntry {
   name: string;
   versions: string[];
   inferences: number;
-  lastSeen: number;
-}
-
-export interface VersionSummary {
-  version: string;
-  inferences: number;
-  errors: number;
-  devices: number;
-  firstSeen: number;
   lastSeen: number;
 }
 
@@ -109,17 +102,6 @@ export interface RolloutStatus {
   pins: unknown[];
   verdict: Verdict | null;
   live: LiveCount[];
-}
-
-export interface HistoryEntry {
-  id: number;
-  action: string;
-  actor: string | null;
-  reason: string | null;
-  before: unknown;
-  after: unknown;
-  verdict: Verdict | null;
-  at: string;
 }
 
 export interface EventEntry {
