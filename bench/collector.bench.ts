@@ -31,6 +31,8 @@ import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** Which parts to run (comma-separated): bare, pglite, postgres, drift. Default: all. */
+const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'bare,pglite,postgres,drift').split(','));
 const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
 const BIN = fileURLToPath(new URL('../packages/collector/bin/driftline.mjs', import.meta.url));
 
@@ -278,49 +280,55 @@ async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'driftline-bench-'));
   const results: Record<string, Load> = {};
   try {
-    const bare = await spawnServer([
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./collector-bare-server.ts', import.meta.url)),
-    ]);
-    results['bare Fastify (ceiling)'] = await load(bare.url, 'none', bare.child.pid);
-    await stop(bare.child);
+    if (TARGETS.has('bare')) {
+      const bare = await spawnServer([
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./collector-bare-server.ts', import.meta.url)),
+      ]);
+      results['bare Fastify (ceiling)'] = await load(bare.url, 'none', bare.child.pid);
+      await stop(bare.child);
+    }
 
-    const dataDir = join(dir, 'pglite');
-    const s1 = await openStorage({ dataDir });
-    const k1 = (await createKey(s1, 'ingest')).secret;
-    await s1.close();
-    const pglite = await spawnServer([
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-      '--data-dir',
-      dataDir,
-    ]);
-    results.PGlite = await load(pglite.url, k1, pglite.child.pid);
-    await stop(pglite.child);
+    if (TARGETS.has('pglite')) {
+      const dataDir = join(dir, 'pglite');
+      const s1 = await openStorage({ dataDir });
+      const k1 = (await createKey(s1, 'ingest')).secret;
+      await s1.close();
+      const pglite = await spawnServer([
+        BIN,
+        'serve',
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+        '--data-dir',
+        dataDir,
+      ]);
+      results.PGlite = await load(pglite.url, k1, pglite.child.pid);
+      await stop(pglite.child);
+    }
 
-    const s2 = await openStorage({ databaseUrl: pgServer.url });
-    const k2 = (await createKey(s2, 'ingest')).secret;
-    await s2.close();
-    const pg = await spawnServer([
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-      '--database-url',
-      pgServer.url,
-    ]);
-    results.PostgreSQL = await load(pg.url, k2, pg.child.pid);
-    await stop(pg.child);
+    if (TARGETS.has('postgres')) {
+      const s2 = await openStorage({ databaseUrl: pgServer.url });
+      const k2 = (await createKey(s2, 'ingest')).secret;
+      await s2.close();
+      const pg = await spawnServer([
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+        BIN,
+        'serve',
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+        '--database-url',
+        pgServer.url,
+      ]);
+      results.PostgreSQL = await load(pg.url, k2, pg.child.pid);
+      await stop(pg.child);
+    }
 
-    const ceiling = results['bare Fastify (ceiling)']!.rps;
+    const ceiling = results['bare Fastify (ceiling)']?.rps ?? Number.NaN;
     console.log('\nPOST /v1/telemetry');
     console.log(
       'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  non-2xx  errors',
@@ -331,9 +339,12 @@ async function main() {
           `   ${((100 * r.rps) / ceiling).toFixed(0).padStart(8)}%  ${r.cpuMs.toFixed(3).padStart(19)}  ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(7)}`,
       );
     }
-    console.log('\ndrift query over a day of 1-minute rollups (1,440 rows, 100 inferences each)');
-    await driftDay('PGlite', { dataDir: join(dir, 'drift-pglite') });
-    await driftDay('PostgreSQL', { databaseUrl: pgServer.url });
+    if (TARGETS.has('drift'))
+      console.log('\ndrift query over a day of 1-minute rollups (1,440 rows, 100 inferences each)');
+    if (TARGETS.has('drift')) {
+      await driftDay('PGlite', { dataDir: join(dir, 'drift-pglite') });
+      await driftDay('PostgreSQL', { databaseUrl: pgServer.url });
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
     await pgServer.stop();

@@ -1,3 +1,4 @@
+import { BinStore } from './bin-store.ts';
 import type { ByteReader } from './byte-reader.ts';
 import type { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -37,20 +38,36 @@ export function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
   }
 }
 
+// Scratch for decoding: indexes of one store lie within 2·maxBins of its first non-empty run's
+// start (see readBinStore), so one buffer of that size serves every sketch. `dirty` entries at its
+// start may hold counts of the previous call (one that threw) and are cleared before use.
+let scratch = new Float64Array(0);
+let dirty = 0;
+
 /**
- * Reads bins written by {@link writeBins}, checking run lengths and span against `maxBins`, index
- * range, counts, and the profile-wide span budget kept on the reader.
+ * Reads bins written by {@link writeBins} straight into a {@link BinStore}, checking run lengths
+ * and span against `maxBins`, index range, counts, and the profile-wide span budget kept on the
+ * reader. Bins come out strictly ascending by construction (each run starts after the previous
+ * one ends), so the store needs no further checks; the caller checks that the total is safe.
  */
-export function readBins(r: ByteReader, maxBins: number): Array<[number, number]> {
-  const bins: Array<[number, number]> = [];
+export function readBinStore(r: ByteReader, maxBins: number): BinStore {
   const runs = r.count('bin run count', maxBins);
+  if (scratch.length < 2 * maxBins) scratch = new Float64Array(2 * LIMITS.maxBins);
+  else if (dirty > 0) scratch.fill(0, 0, dirty);
+  const buf = scratch;
   let next = 0;
-  let span = 0;
+  // Index of scratch[0] (the start of the run holding the first non-empty bin), first and last
+  // non-empty index, and how much of scratch was written.
+  let base = 0;
+  let first = Number.NaN;
+  let last = 0;
+  let total = 0;
+  dirty = 0;
   for (let k = 0; k < runs; k++) {
     const start = k === 0 ? r.zigzag('first bin index') : next + r.varint('bin gap');
     const len = r.count('bin run length', maxBins);
     if (len === 0) throw new ProtocolError('DECODE_INVALID', 'A bin run is empty.');
-    span = start + len - (bins[0]?.[0] ?? start);
+    const span = start + len - (Number.isNaN(first) ? start : first);
     if (span > maxBins)
       throw new ProtocolError('DECODE_TOO_LARGE', `Bins span ${span} indexes, above maxBins ${maxBins}.`);
     if (!Number.isSafeInteger(start) || Math.abs(start) > 1e7) {
@@ -59,23 +76,35 @@ export function readBins(r: ByteReader, maxBins: number): Array<[number, number]
     let c = 0;
     for (let i = 0; i < len; i++) {
       c += r.zigzag('bin count');
-      if (c < 0 || !Number.isSafeInteger(c))
+      // Integers in, so `c` stays an exact integer while it is at most 2^53 − 1.
+      if (c < 0 || c > Number.MAX_SAFE_INTEGER)
         throw new ProtocolError('DECODE_INVALID', 'A bin count is negative.');
-      if (c > 0) bins.push([start + i, c]);
+      if (c > 0) {
+        if (Number.isNaN(first)) {
+          first = start + i;
+          base = start;
+        }
+        last = start + i;
+        buf[last - base] = c;
+        dirty = last - base + 1;
+        total += c;
+      }
     }
     next = start + len;
   }
-  const first = bins[0];
-  const last = bins[bins.length - 1];
-  if (first && last) {
-    // A store allocates its span: bound the total so small hostile inputs cannot claim much memory.
-    r.binBudget -= last[0] - first[0] + 1;
-    if (r.binBudget < 0) {
-      throw new ProtocolError(
-        'DECODE_TOO_LARGE',
-        `Profile bins span more than ${LIMITS.maxDecodedBins} indexes in all.`,
-      );
-    }
+  const store = new BinStore(maxBins);
+  if (Number.isNaN(first)) return store;
+  const counts = buf.slice(first - base, last - base + 1);
+  buf.fill(0, 0, dirty);
+  dirty = 0;
+  // A store allocates its span: bound the total so small hostile inputs cannot claim much memory.
+  r.binBudget -= last - first + 1;
+  if (r.binBudget < 0) {
+    throw new ProtocolError(
+      'DECODE_TOO_LARGE',
+      `Profile bins span more than ${LIMITS.maxDecodedBins} indexes in all.`,
+    );
   }
-  return bins;
+  store.loadDense(counts, first, total);
+  return store;
 }

@@ -6,8 +6,12 @@
  * `highest index ever seen − maxBins + 1`, so every value ends in bin `max(index, floor)` whatever
  * the order of insertion: adding, merging and collapsing commute, which keeps merge exact.
  */
+// Shared by every empty store: nothing is written to a store's counts before `window` gives it
+// its own array, and allocating a typed array per empty store cost more than decoding its bins.
+const NO_COUNTS = new Float64Array(0);
+
 export class BinStore {
-  private counts: Float64Array = new Float64Array(0);
+  private counts: Float64Array = NO_COUNTS;
   /** Bin index held at `counts[0]`. */
   private offset = 0;
   /** Lowest and highest non-empty index; `lo > hi` when empty. */
@@ -123,6 +127,18 @@ export class BinStore {
     copy.hi = this.hi;
     copy.total = this.total;
     return copy;
+  }
+
+  /**
+   * Takes dense counts (index `lo + k` at `counts[k]`, first and last non-zero, span at most
+   * `maxBins`) and their `total` into an empty store, without copying.
+   */
+  loadDense(counts: Float64Array, lo: number, total: number): void {
+    this.counts = counts;
+    this.offset = lo;
+    this.lo = lo;
+    this.hi = lo + counts.length - 1;
+    this.total = total;
   }
 
   /** Loads ascending `[index, count]` bins spanning at most `maxBins` indexes into an empty store. */

@@ -2,7 +2,7 @@ import { BinStore } from './bin-store.ts';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { LogIndex } from './log-index.ts';
-import { checkNumericState, type NumericSketchState } from './numeric-state.ts';
+import { checkNumericState, checkNumericTotals, type NumericSketchState } from './numeric-state.ts';
 
 export type { NumericSketchState } from './numeric-state.ts';
 
@@ -344,28 +344,49 @@ export class NumericSketch {
    */
   static fromState(state: NumericSketchState): NumericSketch {
     checkNumericState(state);
+    const positive = new BinStore(state.maxBins);
+    const negative = new BinStore(state.maxBins);
+    positive.load(state.positive);
+    negative.load(state.negative);
+    return NumericSketch.fromParts({ ...state, positive, negative });
+  }
+
+  /**
+   * Builds a sketch from decoded parts whose stores are already valid (see readBinStore); checks
+   * the settings, the total and min/max. Internal to the codec.
+   * @internal
+   */
+  static fromParts(parts: NumericSketchParts): NumericSketch {
     let sketch: NumericSketch;
     try {
-      sketch = new NumericSketch({ alpha: state.alpha, maxBins: state.maxBins });
+      sketch = new NumericSketch({ alpha: parts.alpha, maxBins: parts.maxBins });
     } catch (cause) {
       throw new ProtocolError('DECODE_INVALID', 'Numeric sketch settings are out of range.', { cause });
     }
-    sketch.pos.load(state.positive);
-    sketch.neg.load(state.negative);
-    sketch.zeros = state.zeroCount;
-    sketch.nan = state.nanCount;
-    sketch.posInf = state.posInfCount;
-    sketch.negInf = state.negInfCount;
-    sketch.n = state.zeroCount + sketch.pos.total + sketch.neg.total;
-    if (sketch.n > 0) {
-      sketch.s = state.sum;
-      sketch.lo = state.min;
-      sketch.hi = state.max;
-      sketch.shift = state.mean;
-      sketch.s2 = state.m2;
+    const n = parts.zeroCount + parts.positive.total + parts.negative.total;
+    checkNumericTotals(n, parts.min, parts.max);
+    sketch.pos = parts.positive;
+    sketch.neg = parts.negative;
+    sketch.zeros = parts.zeroCount;
+    sketch.nan = parts.nanCount;
+    sketch.posInf = parts.posInfCount;
+    sketch.negInf = parts.negInfCount;
+    sketch.n = n;
+    if (n > 0) {
+      sketch.s = parts.sum;
+      sketch.lo = parts.min;
+      sketch.hi = parts.max;
+      sketch.shift = parts.mean;
+      sketch.s2 = parts.m2;
     }
     return sketch;
   }
+}
+
+/** A decoded sketch's state with its bins already in stores (see {@link NumericSketch.fromParts}). */
+export interface NumericSketchParts extends Omit<NumericSketchState, 'positive' | 'negative'> {
+  positive: BinStore;
+  negative: BinStore;
 }
 
 /**

@@ -1,10 +1,11 @@
-import { readBins, writeBins } from './bin-runs.ts';
+import { readBinStore, writeBins } from './bin-runs.ts';
+import { BinStore } from './bin-store.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { CategoricalSketch } from './categorical-sketch.ts';
 import { ProtocolError } from './errors.ts';
 import { LIMITS } from './limits.ts';
-import { DEFAULT_ALPHA, DEFAULT_MAX_BINS, NumericSketch, type NumericSketchState } from './numeric-sketch.ts';
+import { DEFAULT_ALPHA, DEFAULT_MAX_BINS, NumericSketch } from './numeric-sketch.ts';
 import { createProfile, type Profile } from './profile.ts';
 
 /** First byte of every encoded profile. */
@@ -12,12 +13,6 @@ export const PROFILE_FORMAT_VERSION = 1;
 
 const KIND_NUMERIC = 0;
 const KIND_CATEGORICAL = 1;
-
-function count(bins: Array<[number, number]>): number {
-  let n = 0;
-  for (const [, c] of bins) n += c;
-  return n;
-}
 
 // Flags byte of a numeric sketch: what follows, so that common sketches cost few bytes.
 const F_DEFAULT_ALPHA = 1;
@@ -84,31 +79,41 @@ function readNumeric(r: ByteReader): NumericSketch {
   }
   const maxBins = flags & F_DEFAULT_MAX_BINS ? DEFAULT_MAX_BINS : r.count('maxBins', LIMITS.maxBins);
   const special = (flags & F_SPECIAL_COUNTS) !== 0;
-  const st: NumericSketchState = {
-    alpha,
-    maxBins,
-    zeroCount: special ? r.varint('zero count') : 0,
-    nanCount: special ? r.varint('NaN count') : 0,
-    posInfCount: special ? r.varint('+Infinity count') : 0,
-    negInfCount: special ? r.varint('-Infinity count') : 0,
-    positive: flags & F_POSITIVE ? readBins(r, maxBins) : [],
-    negative: flags & F_NEGATIVE ? readBins(r, maxBins) : [],
-    sum: 0,
-    min: 0,
-    max: 0,
-    mean: 0,
-    m2: 0,
-  };
-  if (st.positive.length > 0 || st.negative.length > 0) {
-    st.sum = r.f64('sum');
-    st.min = flags & F_MINMAX_F32 ? r.f32('min') : r.f64('min');
-    st.max = flags & F_MINMAX_F32 ? r.f32('max') : r.f64('max');
-    st.m2 = r.f64('m2');
-    st.mean = st.sum / (st.zeroCount + count(st.positive) + count(st.negative));
+  const zeroCount = special ? r.varint('zero count') : 0;
+  const nanCount = special ? r.varint('NaN count') : 0;
+  const posInfCount = special ? r.varint('+Infinity count') : 0;
+  const negInfCount = special ? r.varint('-Infinity count') : 0;
+  const positive = flags & F_POSITIVE ? readBinStore(r, maxBins) : new BinStore(maxBins);
+  const negative = flags & F_NEGATIVE ? readBinStore(r, maxBins) : new BinStore(maxBins);
+  let sum = 0;
+  let min = 0;
+  let max = 0;
+  let m2 = 0;
+  let mean = 0;
+  if (positive.total > 0 || negative.total > 0) {
+    sum = r.f64('sum');
+    min = flags & F_MINMAX_F32 ? r.f32('min') : r.f64('min');
+    max = flags & F_MINMAX_F32 ? r.f32('max') : r.f64('max');
+    m2 = r.f64('m2');
+    mean = sum / (zeroCount + positive.total + negative.total);
   } else if (flags & (F_POSITIVE | F_NEGATIVE | F_MINMAX_F32)) {
     throw new ProtocolError('DECODE_INVALID', 'Numeric sketch flags announce bins that are not there.');
   }
-  return NumericSketch.fromState(st);
+  return NumericSketch.fromParts({
+    alpha,
+    maxBins,
+    zeroCount,
+    nanCount,
+    posInfCount,
+    negInfCount,
+    positive,
+    negative,
+    sum,
+    min,
+    max,
+    mean,
+    m2,
+  });
 }
 
 function writeCategorical(w: ByteWriter, s: CategoricalSketch): void {

@@ -22,13 +22,14 @@ export function utf8Encode(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+function notUtf8(at: number): never {
+  throw new ProtocolError('DECODE_INVALID', `A string is not valid UTF-8 at byte ${at}; re-encode it.`);
+}
+
 /** Decodes strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF); throws `DECODE_INVALID`. */
 export function utf8Decode(bytes: Uint8Array): string {
   let s = '';
   let i = 0;
-  const bad = (): never => {
-    throw new ProtocolError('DECODE_INVALID', `A string is not valid UTF-8 at byte ${i}; re-encode it.`);
-  };
   while (i < bytes.length) {
     const b = bytes[i]!;
     let c: number;
@@ -41,14 +42,14 @@ export function utf8Decode(bytes: Uint8Array): string {
     } else if (b >= 0xc2 && b <= 0xdf) [c, extra, min] = [b & 0x1f, 1, 0x80];
     else if (b >= 0xe0 && b <= 0xef) [c, extra, min] = [b & 0x0f, 2, 0x800];
     else if (b >= 0xf0 && b <= 0xf4) [c, extra, min] = [b & 0x07, 3, 0x10000];
-    else return bad();
-    if (i + extra >= bytes.length) return bad();
+    else return notUtf8(i);
+    if (i + extra >= bytes.length) return notUtf8(i);
     for (let k = 1; k <= extra; k++) {
       const d = bytes[i + k]!;
-      if ((d & 0xc0) !== 0x80) return bad();
+      if ((d & 0xc0) !== 0x80) return notUtf8(i);
       c = (c << 6) | (d & 0x3f);
     }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return bad();
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return notUtf8(i);
     s += String.fromCodePoint(c);
     i += extra + 1;
   }
