@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { keyFor } from './file-cache.ts';
+import { MemoryCaches } from './memory-caches.ts';
 import { ModelStore } from './model-store.ts';
 import { sha256Hex } from './sha256.ts';
 
@@ -77,5 +79,108 @@ describe('ModelStore', () => {
     const error = await store.load({ url: 'http://h/m/model.onnx', format: 'onnx' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'MODEL_FETCH' });
     expect(error.message).toContain('HTTP 404');
+  });
+});
+
+describe('ModelStore with a manifest version’s files', () => {
+  const nested = {
+    ...modelJson,
+    weightsManifest: [
+      { paths: ['a.bin'], weights: [] },
+      { paths: ['b.bin'], weights: [] },
+    ],
+  };
+  const nestedJson = new TextEncoder().encode(JSON.stringify(nested));
+
+  async function fileOf(path: string, bytes: Uint8Array) {
+    const sha256 = await sha256Hex(bytes);
+    return { path, url: `http://c/v1/artifacts/${sha256}`, sha256, size: bytes.byteLength };
+  }
+
+  /** Files listed shards first: the weights must still follow model.json's order. */
+  async function tfjsFiles() {
+    return [
+      await fileOf('tfjs/b.bin', shardB),
+      await fileOf('tfjs/model.json', nestedJson),
+      await fileOf('tfjs/a.bin', shardA),
+    ];
+  }
+
+  function byHash(files: { sha256: string }[], bodies: Uint8Array[], requests: string[] = []) {
+    const map = new Map(files.map((f, i) => [f.sha256, bodies[i]!]));
+    return (async (url: string) => {
+      requests.push(url);
+      const body = map.get(new URL(url).pathname.split('/').at(-1)!);
+      return body ? new Response(body.slice()) : new Response('no', { status: 404 });
+    }) as unknown as typeof fetch;
+  }
+
+  const offline = (async () => {
+    throw new TypeError('Failed to fetch');
+  }) as unknown as typeof fetch;
+
+  it('downloads and verifies each file, then loads the version from the cache alone when offline', async () => {
+    const files = await tfjsFiles();
+    const storage = new MemoryCaches();
+    const requests: string[] = [];
+    const source = { url: files[1]!.url, format: 'tfjs' as const, files, name: 'digits', version: '1.0.0' };
+    const online = new ModelStore(true, byHash(files, [shardB, nestedJson, shardA], requests), storage);
+    const first = await online.load(source);
+    expect(requests).toHaveLength(3);
+    expect(first).toMatchObject({ source: 'network', bytes: nestedJson.byteLength + 5 });
+    expect(first.sha256).toBe(await sha256Hex(nestedJson, shardA, shardB));
+
+    const again = await new ModelStore(true, offline, storage).load(source);
+    expect(again.source).toBe('cache');
+    expect(again.sha256).toBe(first.sha256);
+    if (again.artifact.format !== 'tfjs') throw new Error('not tfjs');
+    expect(again.artifact.modelJson.weightsManifest).toEqual(nested.weightsManifest);
+    expect([...new Uint8Array(again.artifact.weights)]).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('does not trust a cached copy that no longer hashes to its name', async () => {
+    const files = await tfjsFiles();
+    const storage = new MemoryCaches();
+    await new ModelStore(true, byHash(files, [shardB, nestedJson, shardA]), storage).load({
+      url: files[1]!.url,
+      format: 'tfjs',
+      files,
+    });
+    storage.entries.set(keyFor(files[2]!.sha256, 'main'), new Uint8Array([9, 9, 9]));
+    const requests: string[] = [];
+    const got = await new ModelStore(
+      true,
+      byHash(files, [shardB, nestedJson, shardA], requests),
+      storage,
+    ).load({ url: files[1]!.url, format: 'tfjs', files });
+    expect(requests).toEqual([files[2]!.url]);
+    expect(got.source).toBe('network');
+  });
+
+  it('refuses a tampered shard with MODEL_INTEGRITY naming the file, and keeps nothing of it', async () => {
+    const files = await tfjsFiles();
+    const storage = new MemoryCaches();
+    const store = new ModelStore(true, byHash(files, [new Uint8Array([4, 6]), nestedJson, shardA]), storage);
+    const error = await store
+      .load({ url: files[1]!.url, format: 'tfjs', files, name: 'digits', version: '1.1.0' })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'MODEL_INTEGRITY' });
+    expect(error.message).toContain('digits 1.1.0: tfjs/b.bin');
+    expect(storage.entries.has(keyFor(files[0]!.sha256, 'main'))).toBe(false);
+  });
+
+  it('says which shard model.json names that the version does not have', async () => {
+    const files = (await tfjsFiles()).slice(1);
+    const store = new ModelStore(false, byHash(files, [nestedJson, shardA]));
+    const error = await store.load({ url: files[0]!.url, format: 'tfjs', files }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'MODEL_LOAD' });
+    expect(error.message).toContain('tfjs/b.bin');
+  });
+
+  it('loads an ONNX version from its one file, reporting that file’s hash', async () => {
+    const file = await fileOf('model.onnx', onnxBytes);
+    const store = new ModelStore(false, byHash([file], [onnxBytes]));
+    const got = await store.load({ url: file.url, format: 'onnx', files: [file] });
+    expect(got).toMatchObject({ sha256: file.sha256, bytes: onnxBytes.byteLength, source: 'network' });
   });
 });

@@ -1,6 +1,9 @@
-import type { ModelArtifact, ModelFormat, TfjsModelJson } from '../backends/backend.ts';
-import { ModelFetchError, ModelIntegrityError, ModelLoadError } from '../errors.ts';
+import type { ModelArtifact, ModelFormat } from '../backends/backend.ts';
+import { ModelIntegrityError } from '../errors.ts';
+import { fetchBytes, type ModelFile, verifyFile } from './fetch-bytes.ts';
+import { CACHE_NAME, type CacheStorageLike, defaultCacheStorage, FileCache, keyFor } from './file-cache.ts';
 import { sha256Hex } from './sha256.ts';
+import { assembleVersion, neededFiles, parseModelJson } from './version-files.ts';
 
 /** Where a model comes from and, optionally, the SHA-256 its bytes must have. */
 export interface ModelSource {
@@ -8,17 +11,21 @@ export interface ModelSource {
   format: ModelFormat;
   /** Hex SHA-256 of the .onnx file, or of model.json followed by its weight shards in manifest order. */
   sha256?: string;
+  /** A manifest version's files (absolute URLs): each is loaded by its own SHA-256 and `url` is not fetched. */
+  files?: ModelFile[];
+  /** With `files`: the version, for messages. */
+  version?: string;
+  name?: string;
 }
 
 /** A verified model, and where its bytes came from. */
 export interface StoredModel {
   artifact: ModelArtifact;
+  /** The .onnx file's SHA-256, or that of model.json followed by its shards. */
   sha256: string;
   bytes: number;
   source: 'network' | 'cache';
 }
-
-export const CACHE_NAME = 'driftline-models-v1';
 
 interface Parts {
   /** The .onnx file, or model.json. */
@@ -32,10 +39,15 @@ interface Parts {
  * session is created, so a reload works offline and a tampered file is refused.
  */
 export class ModelStore {
+  private readonly files: FileCache;
+
   constructor(
     private readonly useCache = typeof caches !== 'undefined',
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
-  ) {}
+    private readonly storage: CacheStorageLike | undefined = defaultCacheStorage(),
+  ) {
+    this.files = new FileCache(useCache ? storage : undefined);
+  }
 
   /**
    * Returns the verified model. With `sha256` the cache is tried first and the network only on a
@@ -44,6 +56,7 @@ export class ModelStore {
    * @throws ModelFetchError when the file can be neither downloaded nor found in the cache.
    */
   async load(source: ModelSource): Promise<StoredModel> {
+    if (source.files) return this.loadFiles(source, source.files);
     const expected = source.sha256?.toLowerCase();
     if (expected) {
       const cached = await this.readCache(expected);
@@ -72,6 +85,30 @@ export class ModelStore {
     const actual = await digestOf(parts);
     await this.writeCache(source.url, actual, parts);
     return this.finish(source, parts, actual, 'network');
+  }
+
+  /**
+   * A manifest version: every file it needs from the cache by its own SHA-256 (checked again), or
+   * from its URL on a miss, verified against the manifest before it is stored or used.
+   */
+  private async loadFiles(source: ModelSource, files: ModelFile[]): Promise<StoredModel> {
+    const what = `${source.name ?? 'The model'} ${source.version ?? ''}`.trim();
+    const bytesByPath = new Map<string, Uint8Array>();
+    let from: StoredModel['source'] = 'cache';
+    for (const file of neededFiles(source.format, files, what)) {
+      let bytes = await this.files.read(file.sha256);
+      if (!bytes) {
+        bytes = await fetchBytes(file.url, { fetchFn: this.fetchFn });
+        await verifyFile(bytes, file, what);
+        await this.files.write(file.sha256, bytes);
+        from = 'network';
+      }
+      bytesByPath.set(file.path, bytes);
+    }
+    const { artifact, parts } = assembleVersion(source.format, bytesByPath, what);
+    const sha256 = await sha256Hex(...parts);
+    const size = parts.reduce((n, p) => n + p.byteLength, 0);
+    return { artifact, sha256, bytes: size, source: from };
   }
 
   private finish(
@@ -106,36 +143,14 @@ export class ModelStore {
     return { main, weights };
   }
 
-  private async fetchBytes(url: string): Promise<Uint8Array> {
-    let response: Response;
-    try {
-      response = await this.fetchFn(url, { cache: 'no-cache' });
-    } catch (error) {
-      throw new ModelFetchError(
-        `Could not download ${url}: ${String(error)}. Check the URL and the network.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (!response.ok) {
-      throw new ModelFetchError(
-        `Could not download ${url}: HTTP ${response.status}. Check that the file is served.`,
-      );
-    }
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('text/html')) {
-      throw new ModelFetchError(
-        `${url} answered with an HTML page instead of the model: the server fell back to index.html, so the path is wrong or the file is not served.`,
-      );
-    }
-    return new Uint8Array(await response.arrayBuffer());
+  private fetchBytes(url: string): Promise<Uint8Array> {
+    return fetchBytes(url, { fetchFn: this.fetchFn, init: { cache: 'no-cache' } });
   }
 
   private async cache(): Promise<Cache | undefined> {
     if (!this.useCache) return undefined;
     try {
-      return await caches.open(CACHE_NAME);
+      return await this.storage?.open(CACHE_NAME);
     } catch {
       return undefined;
     }
@@ -177,19 +192,4 @@ function digestOf(parts: Parts): Promise<string> {
 
 function absolute(url: string): string {
   return new URL(url, globalThis.location?.href).href;
-}
-
-export function keyFor(id: string, part: string): string {
-  return new URL(`/__driftline/models/${id}/${part}`, globalThis.location?.href ?? 'http://localhost/').href;
-}
-
-function parseModelJson(url: string, bytes: Uint8Array): TfjsModelJson {
-  try {
-    const json = JSON.parse(new TextDecoder().decode(bytes)) as TfjsModelJson;
-    if (!json.modelTopology || !Array.isArray(json.weightsManifest))
-      throw new Error('no modelTopology/weightsManifest');
-    return json;
-  } catch (error) {
-    throw new ModelLoadError(`${url} is not a TF.js model.json (${String(error)}).`, { cause: error });
-  }
 }

@@ -1,24 +1,20 @@
 import type { Manifest } from '@driftline/protocol';
-import { ModelFetchError, ModelIntegrityError, ModelLoadError } from '../errors.ts';
-import { CACHE_NAME, keyFor } from '../store/model-store.ts';
-import { sha256Hex } from '../store/sha256.ts';
+import { fetchBytes, type ModelFile, verifyFile } from '../store/fetch-bytes.ts';
+import { type CacheStorageLike, defaultCacheStorage, FileCache } from '../store/file-cache.ts';
+import { entryFile, neededFiles } from '../store/version-files.ts';
 
-/** Bytes of a version downloaded so far. */
+/** Bytes of a version downloaded so far, over all of its files. */
 export interface Progress {
   version: string;
   loaded: number;
   total: number;
 }
 
-/** The `.onnx` file of a manifest (the only format a manifest-driven runtime loads today). */
-export function mainFile(manifest: Pick<Manifest, 'format' | 'files' | 'model'>): Manifest['files'][number] {
-  const file = manifest.files.find((f) => f.path.endsWith('.onnx'));
-  if (manifest.format !== 'onnx' || !file) {
-    throw new ModelLoadError(
-      `${manifest.model} is published as ${manifest.format}; updates through the manifest load ONNX versions: publish an .onnx file.`,
-    );
-  }
-  return file;
+type VersionRef = Pick<Manifest, 'format' | 'files' | 'model'>;
+
+/** The file a manifest version is loaded from: its `.onnx` file, or its TF.js `model.json`. */
+export function mainFile(manifest: VersionRef): Manifest['files'][number] {
+  return entryFile(manifest.format, manifest.files, manifest.model);
 }
 
 /** The absolute URL of a manifest file (its `url` is collector-relative). */
@@ -26,67 +22,72 @@ export function fileUrl(collector: string, file: { url: string }): string {
   return new URL(file.url, collector).href;
 }
 
-async function cached(sha256: string): Promise<boolean> {
-  if (typeof caches === 'undefined') return false;
-  try {
-    return Boolean(await (await caches.open(CACHE_NAME)).match(keyFor(sha256, 'main')));
-  } catch {
-    return false;
-  }
+/**
+ * The files of a manifest version a runtime downloads and loads (the `.onnx` file; every file of a
+ * TF.js version), with absolute URLs.
+ * @throws ModelLoadError when the version lacks its `.onnx` file or `model.json`.
+ */
+export function versionFiles(collector: string, manifest: VersionRef): ModelFile[] {
+  return neededFiles(manifest.format, manifest.files, manifest.model).map((f) => ({
+    path: f.path,
+    url: fileUrl(collector, f),
+    sha256: f.sha256,
+    size: f.size,
+  }));
+}
+
+/** Whether two manifests name the same version with the same files. */
+export function sameFiles(a: Manifest, b: Manifest): boolean {
+  const key = (m: Manifest) =>
+    m.files
+      .map((f) => `${f.path}\n${f.sha256}`)
+      .sort()
+      .join('\n');
+  return a.version === b.version && a.format === b.format && key(a) === key(b);
+}
+
+/** Where `downloadVersion` fetches from and stores to (the page's `fetch` and `caches` by default). */
+export interface DownloadDeps {
+  fetchFn?: typeof fetch;
+  storage?: CacheStorageLike | undefined;
 }
 
 /**
- * Downloads a version's model file in the background with progress, checks its SHA-256 against
- * the manifest, and puts it in the model cache, where the worker finds (and checks again) it.
- * Already cached files are not downloaded again.
- * @throws ModelFetchError, ModelIntegrityError
+ * Downloads every file of a version the runtime needs in the background, one after the other,
+ * with progress over the sum of their sizes; checks each against its own SHA-256 from the manifest
+ * before it is stored in the model cache, where the worker finds (and checks again) it. Files
+ * already cached are not downloaded again.
+ * @throws ModelFetchError, ModelIntegrityError (naming the file), ModelLoadError (no .onnx / model.json)
  */
 export async function downloadVersion(
   collector: string,
   manifest: Pick<Manifest, 'format' | 'files' | 'model' | 'version'>,
   onProgress: (p: Progress) => void,
-  fetchFn: typeof fetch = (...args) => fetch(...args),
+  deps: DownloadDeps = {},
 ): Promise<void> {
-  const file = mainFile(manifest);
-  if (await cached(file.sha256)) {
-    onProgress({ version: manifest.version, loaded: file.size, total: file.size });
+  const files = versionFiles(collector, manifest);
+  const cache = new FileCache('storage' in deps ? deps.storage : defaultCacheStorage());
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const what = `${manifest.model} ${manifest.version}`;
+  const missing: ModelFile[] = [];
+  let loaded = 0;
+  for (const file of files) {
+    if (await cache.has(file.sha256)) loaded += file.size;
+    else missing.push(file);
+  }
+  const version = manifest.version;
+  if (missing.length === 0) {
+    onProgress({ version, loaded: total, total });
     return;
   }
-  const url = fileUrl(collector, file);
-  let response: Response;
-  try {
-    response = await fetchFn(url);
-  } catch (error) {
-    throw new ModelFetchError(`Could not download ${url}: ${String(error)}.`, { cause: error });
-  }
-  if (!response.ok || !response.body)
-    throw new ModelFetchError(`Could not download ${url}: HTTP ${response.status}.`);
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress({ version: manifest.version, loaded, total: file.size });
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  const actual = await sha256Hex(bytes);
-  if (actual !== file.sha256) {
-    throw new ModelIntegrityError(
-      `${manifest.model} ${manifest.version}: ${url} has SHA-256 ${actual}, the manifest says ${file.sha256}; the file was refused and the current version keeps running.`,
-    );
-  }
-  if (typeof caches === 'undefined') return;
-  try {
-    await (await caches.open(CACHE_NAME)).put(keyFor(file.sha256, 'main'), new Response(bytes));
-  } catch {
-    // The worker downloads it itself then.
+  for (const file of missing) {
+    const before = loaded;
+    const bytes = await fetchBytes(file.url, {
+      ...(deps.fetchFn ? { fetchFn: deps.fetchFn } : {}),
+      onBytes: (n) => onProgress({ version, loaded: before + n, total }),
+    });
+    await verifyFile(bytes, file, what);
+    await cache.write(file.sha256, bytes);
+    loaded = before + bytes.byteLength;
   }
 }

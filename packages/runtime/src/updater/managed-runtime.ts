@@ -8,7 +8,7 @@ import { ShadowRunner } from '../shadow/shadow-runner.ts';
 import { copyTensors, type NamedTensors } from '../tensor.ts';
 import type { WorkerInit } from '../worker/messages.ts';
 import { hasNaN } from './check-outputs.ts';
-import { downloadVersion, fileUrl, mainFile } from './download.ts';
+import { downloadVersion, fileUrl, mainFile, sameFiles, versionFiles } from './download.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { fetchManifest, type ManifestRequest } from './manifest-client.ts';
 import type { ActivationFailure } from './update-event.ts';
@@ -33,20 +33,27 @@ export interface RolloutState {
   failedPolls: number;
 }
 
-/** The model a manifest assigns, as the worker loads it (from the collector's artifact URL). */
+/**
+ * The model a manifest assigns, as the worker loads it: every file by its own SHA-256 from the
+ * model cache (where `downloadVersion` put it) or from the collector's artifact URL. A TF.js
+ * version's tensors take the names given at publish time, so a page reads the ONNX names.
+ */
 export function workerModel(collector: string, manifest: Manifest): WorkerInit['model'] {
   const file = mainFile(manifest);
+  const names = (list: Manifest['inputs']) => list?.map((t) => t.name);
+  const inputNames = manifest.format === 'tfjs' ? names(manifest.inputs) : undefined;
+  const outputNames = manifest.format === 'tfjs' ? names(manifest.outputs) : undefined;
   return {
     url: fileUrl(collector, file),
     format: manifest.format,
     name: manifest.model,
     version: manifest.version,
-    sha256: file.sha256,
+    ...(manifest.format === 'onnx' ? { sha256: file.sha256 } : {}),
+    files: versionFiles(collector, manifest),
+    ...(inputNames?.length ? { inputNames } : {}),
+    ...(outputNames?.length ? { outputNames } : {}),
   };
 }
-
-const sameVersion = (a: Manifest, b: Manifest) =>
-  a.version === b.version && mainFile(a).sha256 === mainFile(b).sha256;
 
 function failureOf(error: unknown, fallback: ActivationFailure): ActivationFailure {
   const code = error instanceof DriftlineError ? error.code : (error as { code?: string })?.code;
@@ -205,7 +212,7 @@ export class ManagedRuntime extends Runtime {
     if (next.etag === this.seenEtag) return;
     this.seenEtag = next.etag;
     void this.shadow?.assign(next.model, next.shadow);
-    if (sameVersion(next, this.manifest)) {
+    if (sameFiles(next, this.manifest)) {
       this.manifest = next;
       return;
     }
@@ -237,7 +244,7 @@ export class ManagedRuntime extends Runtime {
   /** A new version failed on its first runs: back to the last known good one, if there is one. */
   private async fallBack(failed: Manifest, reason: ActivationFailure, message: string): Promise<boolean> {
     const good = this.lkg.get();
-    if (!good || sameVersion(good, failed)) return false;
+    if (!good || sameFiles(good, failed)) return false;
     try {
       await this.swapModel(workerModel(this.request.collector, good));
     } catch {
@@ -339,10 +346,11 @@ export async function createManagedRuntime(options: RuntimeOptions): Promise<Run
   const runtime = new ManagedRuntime(resolved, manifest, request, lkg, probation);
   try {
     if (downloadError) throw downloadError;
-    await runtime.start();
+    // Started as a swap: the worker gets the version's files, which options.model cannot carry.
+    await runtime.swapModel(workerModel(collector, manifest));
   } catch (error) {
     const good = lkg.get();
-    if (!good || sameVersion(good, manifest)) {
+    if (!good || sameFiles(good, manifest)) {
       await runtime.dispose();
       throw error;
     }
@@ -365,6 +373,6 @@ function modelOptions(collector: string, manifest: Manifest): ResolvedOptions['m
     format: m.format,
     name: m.name,
     version: m.version as string,
-    sha256: m.sha256 as string,
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
   };
 }

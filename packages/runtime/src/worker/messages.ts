@@ -1,6 +1,7 @@
 import type { Device, ModelFormat, WasmPaths } from '../backends/backend.ts';
 import type { Fallback } from '../backends/resolve-backend.ts';
 import type { SerializedError } from '../errors.ts';
+import type { ModelFile } from '../store/fetch-bytes.ts';
 import type { NamedTensors } from '../tensor.ts';
 
 /** What the page tells a fresh worker. */
@@ -13,6 +14,8 @@ export interface WorkerInit {
     version?: string;
     inputNames?: string[];
     outputNames?: string[];
+    /** A manifest version's files (absolute URLs), each checked against its own SHA-256; `url` is then its entry file. */
+    files?: ModelFile[];
   };
   backends?: Device[];
   threads?: number;
@@ -23,6 +26,8 @@ export interface WorkerInit {
   telemetry?: TelemetryInit;
   /** The port that carries `run` calls (the data plane); comlink carries everything else. */
   runPort?: MessagePort;
+  /** Shared memory for `run` calls when the page is cross-origin isolated (see shared-run-buffer.ts). */
+  runBuffer?: SharedArrayBuffer;
 }
 
 /** Telemetry settings; absent when telemetry is off. */
@@ -58,6 +63,11 @@ export interface WorkerInfo {
   segment: string;
   /** Session load time in ms (download or cache read, verification, session creation). */
   loadMs: number;
+  /**
+   * How `run` calls travel: `shared-memory` (cross-origin isolated pages: a SharedArrayBuffer and
+   * Atomics, inputs copied) or `message-port` (postMessage, input buffers transferred).
+   */
+  dataPlane: 'shared-memory' | 'message-port';
   /** Set when telemetry could not start (no IndexedDB); the model runs anyway. */
   telemetryError?: string;
 }
