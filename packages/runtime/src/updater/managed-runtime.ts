@@ -6,12 +6,12 @@ import { putWindow } from '../outbox/outbox-db.ts';
 import { type ResolvedOptions, type RunOptions, Runtime } from '../runtime.ts';
 import { ShadowRunner } from '../shadow/shadow-runner.ts';
 import { copyTensors, type NamedTensors } from '../tensor.ts';
-import type { WorkerInit } from '../worker/messages.ts';
 import { hasNaN } from './check-outputs.ts';
-import { downloadVersion, fileUrl, mainFile, sameFiles, versionFiles } from './download.ts';
+import { downloadVersion, sameFiles } from './download.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { fetchManifest, type ManifestRequest } from './manifest-client.ts';
 import type { ActivationFailure } from './update-event.ts';
+import { workerModel } from './worker-model.ts';
 
 /** Where a runtime started from a model name stands: what it runs and why. */
 export interface RolloutState {
@@ -31,28 +31,6 @@ export interface RolloutState {
   /** Manifest polls made, and those that could not reach the collector. */
   polls: number;
   failedPolls: number;
-}
-
-/**
- * The model a manifest assigns, as the worker loads it: every file by its own SHA-256 from the
- * model cache (where `downloadVersion` put it) or from the collector's artifact URL. A TF.js
- * version's tensors take the names given at publish time, so a page reads the ONNX names.
- */
-export function workerModel(collector: string, manifest: Manifest): WorkerInit['model'] {
-  const file = mainFile(manifest);
-  const names = (list: Manifest['inputs']) => list?.map((t) => t.name);
-  const inputNames = manifest.format === 'tfjs' ? names(manifest.inputs) : undefined;
-  const outputNames = manifest.format === 'tfjs' ? names(manifest.outputs) : undefined;
-  return {
-    url: fileUrl(collector, file),
-    format: manifest.format,
-    name: manifest.model,
-    version: manifest.version,
-    ...(manifest.format === 'onnx' ? { sha256: file.sha256 } : {}),
-    files: versionFiles(collector, manifest),
-    ...(inputNames?.length ? { inputNames } : {}),
-    ...(outputNames?.length ? { outputNames } : {}),
-  };
 }
 
 function failureOf(error: unknown, fallback: ActivationFailure): ActivationFailure {
