@@ -6,7 +6,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -105,9 +105,27 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds used so far by every PostgreSQL server process on this machine (Linux). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 interface Load {
   /** Server CPU per request, ms. */
   cpuMs: number;
+  /** PostgreSQL server CPU per request, ms (0 for the targets that do not use it). */
+  pgCpuMs: number;
+  /** This process's CPU per request (autocannon and the request bodies), ms. */
+  clientCpuMs: number;
   rps: number;
   p50: number;
   p99: number;
@@ -133,10 +151,16 @@ async function load(url: string, key: string, pid?: number): Promise<Load> {
     });
   await run(2); // warm-up: JIT, connection pools, first rollup rows
   const cpu0 = cpuSeconds(pid);
+  const pg0 = postgresCpuSeconds();
+  const client0 = process.cpuUsage();
   const r = await run(SECONDS);
   const cpu = cpuSeconds(pid) - cpu0;
+  const client = process.cpuUsage(client0);
+  const n = Math.max(1, r.requests.total);
   return {
-    cpuMs: (1000 * cpu) / Math.max(1, r.requests.total),
+    cpuMs: (1000 * cpu) / n,
+    pgCpuMs: (1000 * (postgresCpuSeconds() - pg0)) / n,
+    clientCpuMs: (client.user + client.system) / 1000 / n,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -331,12 +355,12 @@ async function main() {
     const ceiling = results['bare Fastify (ceiling)']?.rps ?? Number.NaN;
     console.log('\nPOST /v1/telemetry');
     console.log(
-      'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  non-2xx  errors',
+      'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  PostgreSQL CPU  client CPU  non-2xx  errors',
     );
     for (const [name, r] of Object.entries(results)) {
       console.log(
         `${name.padEnd(24)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}` +
-          `   ${((100 * r.rps) / ceiling).toFixed(0).padStart(8)}%  ${r.cpuMs.toFixed(3).padStart(19)}  ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(7)}`,
+          `   ${((100 * r.rps) / ceiling).toFixed(0).padStart(8)}%  ${r.cpuMs.toFixed(3).padStart(19)}  ${r.pgCpuMs.toFixed(3).padStart(14)}  ${r.clientCpuMs.toFixed(3).padStart(10)}  ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(7)}`,
       );
     }
     if (TARGETS.has('drift'))

@@ -26,6 +26,34 @@ export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<StoreResul
   return (await storeBatches(sql, [b]))[0]!;
 }
 
+// One fixed text whatever the number of batches (columns travel as arrays), so PostgreSQL parses
+// and plans it once per connection (a prepared statement) instead of once per group.
+const STORE_BATCHES = `WITH b AS (
+    INSERT INTO batches (batch_id, device_id, key_id, windows, inferences)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[])
+    ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
+  ), p AS (
+    INSERT INTO rollup_parts (model, version, role, segment, backend, bucket, inferences, errors, profile)
+    SELECT v.model, v.version, v.role, v.segment, v.backend, v.bucket, v.inferences, v.errors,
+           substring($21::bytea FROM v.profile_at FOR v.profile_bytes)
+    FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[],
+                $13::bigint[], $14::bigint[], $15::integer[], $22::integer[]) WITH ORDINALITY
+      AS v(batch_id, model, version, role, segment, backend, bucket, inferences, errors, profile_at,
+           profile_bytes, ord)
+    JOIN b ON b.batch_id = v.batch_id ORDER BY v.ord
+    RETURNING id, model, version, role, segment, backend, bucket, inferences
+  ), d AS (
+    INSERT INTO model_devices (model, version, day, device_id)
+    SELECT DISTINCT v.model, v.version, v.day, v.device_id
+    FROM unnest($16::text[], $17::text[], $18::text[], $19::integer[], $20::text[])
+      AS v(batch_id, model, version, day, device_id)
+    JOIN b ON b.batch_id = v.batch_id ORDER BY 1, 2, 3, 4
+    ON CONFLICT DO NOTHING RETURNING 1
+  )
+  SELECT (SELECT json_agg(batch_id) FROM b) AS inserted, (SELECT count(*) FROM d)::integer AS devices,
+         (SELECT json_agg(json_build_array(id, model, version, role, segment, backend, bucket, inferences)
+                          ORDER BY id) FROM p) AS parts`;
+
 /**
  * Stores batches exactly once, in ONE statement (hence one transaction): batch ids are inserted
  * with `ON CONFLICT DO NOTHING`, and only the windows of the ids that were inserted are appended
@@ -35,101 +63,97 @@ export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<StoreResul
  * requests' batches share one statement when they arrive together (see BatchWriter).
  */
 export async function storeBatches(sql: Sql, batches: PreparedBatch[]): Promise<StoreResult[]> {
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
   const first = new Map<string, number>();
   batches.forEach((b, i) => {
     if (!first.has(b.batchId)) first.set(b.batchId, i);
   });
   const unique = [...first.values()].map((i) => batches[i]!);
-  const batchRows: string[] = [];
-  const partRows: string[] = [];
-  const deviceRows: string[] = [];
+  const batchCols = columns(5);
+  const partCols = columns(10);
+  const deviceCols = columns(5);
+  // Profiles travel as one binary parameter (no hex text), cut by offset (1-based) and length.
+  const profiles: Uint8Array[] = [];
+  const profileBytes: number[] = [];
+  let at = 1;
   const ordered: { batchId: string; part: RollupPart }[] = [];
   for (const b of unique) {
-    const id = p(b.batchId);
-    const device = p(b.deviceId);
-    batchRows.push(
-      `(${id}::text, ${device}::text, ${p(b.keyId)}::text, ${p(b.windows)}::integer, ${p(b.inferences)}::bigint)`,
-    );
+    push(batchCols, b.batchId, b.deviceId, b.keyId, b.windows, b.inferences);
     for (const part of b.parts) {
-      partRows.push(
-        `(${p(partRows.length)}::integer, ${id}::text, ${p(part.model)}::text, ${p(part.version)}::text, ${p(part.role)}::text, ` +
-          `${p(part.segment)}::text, ${p(part.backend)}::text, ${p(part.bucket)}::integer, ${p(part.inferences)}::bigint, ` +
-          `${p(part.errors)}::bigint, ${p(part.profile)}::bytea)`,
+      push(
+        partCols,
+        b.batchId,
+        part.model,
+        part.version,
+        part.role,
+        part.segment,
+        part.backend,
+        part.bucket,
+        part.inferences,
+        part.errors,
+        at,
       );
+      profiles.push(part.profile);
+      profileBytes.push(part.profile.length);
+      at += part.profile.length;
       ordered.push({ batchId: b.batchId, part });
     }
-    const versions = [...new Set(b.parts.map((x) => JSON.stringify([x.model, x.version])))];
-    for (const mv of versions) {
-      const [model, version] = JSON.parse(mv) as [string, string];
-      deviceRows.push(
-        `(${id}::text, ${p(model)}::text, ${p(version)}::text, ${p(b.day)}::integer, ${device}::text)`,
-      );
-    }
+    const versions = new Map(b.parts.map((x) => [`${x.model}\u0000${x.version}`, x]));
+    for (const x of versions.values()) push(deviceCols, b.batchId, x.model, x.version, b.day, b.deviceId);
   }
   const rows = await sql.query<{
     inserted: string[] | null;
     parts: [number, string, string, string, string, string, number, number][] | null;
-  }>(
-    `WITH b AS (
-       INSERT INTO batches (batch_id, device_id, key_id, windows, inferences)
-       VALUES ${batchRows.join(', ')} ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
-     ), p AS (
-       INSERT INTO rollup_parts (model, version, role, segment, backend, bucket, inferences, errors, profile)
-       SELECT v.model, v.version, v.role, v.segment, v.backend, v.bucket, v.inferences, v.errors, v.profile
-       FROM (VALUES ${partRows.join(', ')})
-         AS v(ord, batch_id, model, version, role, segment, backend, bucket, inferences, errors, profile)
-       JOIN b ON b.batch_id = v.batch_id ORDER BY v.ord
-       RETURNING id, model, version, role, segment, backend, bucket, inferences
-     ), d AS (
-       INSERT INTO model_devices (model, version, day, device_id)
-       SELECT DISTINCT v.model, v.version, v.day, v.device_id
-       FROM (VALUES ${deviceRows.join(', ')}) AS v(batch_id, model, version, day, device_id)
-       JOIN b ON b.batch_id = v.batch_id ORDER BY 1, 2, 3, 4
-       ON CONFLICT DO NOTHING RETURNING 1
-     )
-     SELECT (SELECT json_agg(batch_id) FROM b) AS inserted, (SELECT count(*) FROM d)::integer AS devices,
-            (SELECT json_agg(json_build_array(id, model, version, role, segment, backend, bucket, inferences)
-                             ORDER BY id) FROM p) AS parts`,
-    params,
-  );
+  }>(STORE_BATCHES, [...batchCols, ...partCols, ...deviceCols, Buffer.concat(profiles), profileBytes], {
+    name: 'driftline_store_batches',
+  });
   const inserted = new Set(rows[0]?.inserted ?? []);
+  const partIds = matchPartIds(ordered, inserted, rows[0]?.parts ?? []);
   return batches.map((b, i) => ({
     duplicate: first.get(b.batchId) !== i || !inserted.has(b.batchId),
-    partIds:
-      first.get(b.batchId) === i
-        ? matchPartIds(ordered, inserted, rows[0]?.parts ?? [], b.batchId)
-        : new Map(),
+    partIds: (first.get(b.batchId) === i && partIds.get(b.batchId)) || new Map(),
   }));
+}
+
+function columns(n: number): unknown[][] {
+  return Array.from({ length: n }, () => []);
+}
+
+function push(cols: unknown[][], ...values: unknown[]): void {
+  values.forEach((v, i) => {
+    cols[i]!.push(v);
+  });
 }
 
 // Ids come from a sequence in insertion order, and parts are inserted in `ord` order: the n-th
 // returned id belongs to the n-th inserted part. Each pair is checked (key and count) before it is
-// trusted; a mismatch only means the compactor decodes those parts itself.
+// trusted; a mismatch only means the compactor decodes those parts itself. One pass for the whole
+// statement: batch id → (rollup key → part id).
 function matchPartIds(
   ordered: { batchId: string; part: RollupPart }[],
   inserted: Set<string>,
   returned: [number, string, string, string, string, string, number, number][],
-  batchId: string,
-): Map<string, number> {
-  const kept = ordered.filter((o) => inserted.has(o.batchId));
-  const out = new Map<string, number>();
-  if (kept.length !== returned.length) return out;
-  for (let i = 0; i < kept.length; i++) {
-    const { batchId: owner, part } = kept[i]!;
-    const [id, model, version, role, segment, backend, bucket, inferences] = returned[i]!;
-    const key = rollupKeyString(part);
+): Map<string, Map<string, number>> {
+  const byBatch = new Map<string, Map<string, number>>();
+  let i = 0;
+  for (const { batchId, part } of ordered) {
+    if (!inserted.has(batchId)) continue;
+    const row = returned[i++];
+    if (!row) return new Map();
+    const [id, model, version, role, segment, backend, bucket, inferences] = row;
     if (
-      key !== rollupKeyString({ model, version, role, segment, backend, bucket }) ||
+      model !== part.model ||
+      version !== part.version ||
+      role !== part.role ||
+      segment !== part.segment ||
+      backend !== part.backend ||
+      Number(bucket) !== part.bucket ||
       Number(inferences) !== part.inferences
     ) {
       return new Map();
     }
-    if (owner === batchId) out.set(key, Number(id));
+    let ids = byBatch.get(batchId);
+    if (!ids) byBatch.set(batchId, (ids = new Map()));
+    ids.set(rollupKeyString(part), Number(id));
   }
-  return out;
+  return i === returned.length ? byBatch : new Map();
 }

@@ -20,14 +20,16 @@ export async function openPostgresStorage(
   await pool.query('SELECT 1');
   return {
     kind: 'postgres',
-    query: async (text, params) => (await pool.query(text, params ? [...params] : undefined)).rows,
+    query: async (text, params, opts) =>
+      (await pool.query({ text, values: params ? [...params] : undefined, name: opts?.name })).rows,
     transaction: async (fn) => {
       const client = await pool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
         const sql: Sql = {
-          query: async (text, params) => (await client.query(text, params ? [...params] : undefined)).rows,
+          query: async (text, params, opts) =>
+            (await client.query({ text, values: params ? [...params] : undefined, name: opts?.name })).rows,
         };
         const result = await fn(sql);
         await client.query('COMMIT');

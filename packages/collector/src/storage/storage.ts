@@ -1,6 +1,20 @@
 /** Something that runs one SQL statement with `$n` parameters and returns its rows. */
 export interface Sql {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    opts?: QueryOptions,
+  ): Promise<R[]>;
+}
+
+/** How to run a statement. */
+export interface QueryOptions {
+  /**
+   * Name under which PostgreSQL keeps the statement prepared on each connection, for a hot
+   * statement whose text never changes (the same name must always carry the same text).
+   * PGlite ignores it.
+   */
+  name?: string;
 }
 
 /**
