@@ -151,9 +151,9 @@ function matchPartIds(
     ) {
       return new Map();
     }
-    let ids = byBatch.get(batchId);
-    if (!ids) byBatch.set(batchId, (ids = new Map()));
+    const ids = byBatch.get(batchId) ?? new Map<string, number>();
     ids.set(rollupKeyString(part), Number(id));
+    byBatch.set(batchId, ids);
   }
   return i === returned.length ? byBatch : new Map();
 }
