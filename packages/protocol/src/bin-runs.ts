@@ -40,7 +40,7 @@ export function writeBins(w: ByteWriter, bins: Array<[number, number]>): void {
 
 // Scratch for decoding: indexes of one store lie within 2·maxBins of its first non-empty run's
 // start (see readBinStore), so one buffer of that size serves every sketch. `dirty` entries at its
-// start may hold counts of the previous call (one that threw) and are cleared before use.
+// start may hold counts of an earlier call (one that threw) and are cleared before use.
 let scratch = new Float64Array(0);
 let dirty = 0;
 
@@ -55,45 +55,43 @@ export function readBinStore(r: ByteReader, maxBins: number): BinStore {
   if (scratch.length < 2 * maxBins) scratch = new Float64Array(2 * LIMITS.maxBins);
   else if (dirty > 0) scratch.fill(0, 0, dirty);
   const buf = scratch;
-  let next = 0;
-  // Index of scratch[0] (the start of the run holding the first non-empty bin), first and last
-  // non-empty index, and how much of scratch was written.
-  let base = 0;
-  let first = Number.NaN;
+  // Until a non-empty bin is seen, each run is read at buf[0] (an all-empty run writes only
+  // zeros); from then on `base` (the start of that run) is the index of buf[0].
+  let base = Number.NaN;
+  let first = 0;
   let last = 0;
   let total = 0;
+  let next = 0;
   dirty = 0;
   for (let k = 0; k < runs; k++) {
     const start = k === 0 ? r.zigzag('first bin index') : next + r.varint('bin gap');
     const len = r.count('bin run length', maxBins);
     if (len === 0) throw new ProtocolError('DECODE_INVALID', 'A bin run is empty.');
-    const span = start + len - (Number.isNaN(first) ? start : first);
+    const found = !Number.isNaN(base);
+    const span = start + len - (found ? first : start);
     if (span > maxBins)
       throw new ProtocolError('DECODE_TOO_LARGE', `Bins span ${span} indexes, above maxBins ${maxBins}.`);
     if (!Number.isSafeInteger(start) || Math.abs(start) > 1e7) {
       throw new ProtocolError('DECODE_INVALID', `Bin index ${start} is out of range.`);
     }
-    let c = 0;
-    for (let i = 0; i < len; i++) {
-      c += r.zigzag('bin count');
-      // Integers in, so `c` stays an exact integer while it is at most 2^53 − 1.
-      if (c < 0 || c > Number.MAX_SAFE_INTEGER)
-        throw new ProtocolError('DECODE_INVALID', 'A bin count is negative.');
-      if (c > 0) {
-        if (Number.isNaN(first)) {
-          first = start + i;
-          base = start;
-        }
-        last = start + i;
-        buf[last - base] = c;
-        dirty = last - base + 1;
-        total += c;
-      }
-    }
+    const at = found ? start - base : 0;
+    dirty = at + len;
+    const sum = r.binCounts(len, buf, at);
     next = start + len;
+    if (sum === 0) continue; // all empty: nothing was written
+    total += sum;
+    let hi = at + len - 1;
+    while (buf[hi] === 0) hi--;
+    if (!found) {
+      base = start;
+      let lo = 0;
+      while (buf[lo] === 0) lo++;
+      first = start + lo;
+    }
+    last = base + hi;
   }
   const store = new BinStore(maxBins);
-  if (Number.isNaN(first)) return store;
+  if (Number.isNaN(base)) return store;
   const counts = buf.slice(first - base, last - base + 1);
   buf.fill(0, 0, dirty);
   dirty = 0;

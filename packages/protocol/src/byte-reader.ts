@@ -75,6 +75,31 @@ export class ByteReader {
     return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
   }
 
+  /**
+   * Reads one run of `len` bin counts written as zigzag deltas from the previous count (the
+   * first from 0) into `out[at]…out[at + len − 1]`; returns their sum. Throws `DECODE_INVALID`
+   * when a count goes negative or past 2^53 − 1. The hot loop of decoding: one-byte varints are
+   * read inline.
+   */
+  binCounts(len: number, out: Float64Array, at: number): number {
+    const bytes = this.bytes;
+    let c = 0;
+    let sum = 0;
+    for (let i = 0; i < len; i++) {
+      let v: number;
+      if (this.pos < bytes.length && bytes[this.pos]! < 0x80) v = bytes[this.pos++]!;
+      else v = this.varint('bin count');
+      // Integers in, so `c` stays an exact integer while it is at most 2^53 − 1.
+      c += v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+      if (c < 0 || c > Number.MAX_SAFE_INTEGER) {
+        throw new ProtocolError('DECODE_INVALID', 'A bin count is negative.');
+      }
+      out[at + i] = c;
+      sum += c;
+    }
+    return sum;
+  }
+
   f32(what = 'a float32'): number {
     this.need(4, what);
     const x = this.view.getFloat32(this.pos, true);
