@@ -54,6 +54,7 @@ test('digit model on WASM with ONNX and with TF.js: accurate, and equal within 1
   expect(result.accuracy).toBeGreaterThan(0.85);
   expect(result.info.onnx).toMatchObject({
     backend: 'wasm',
+    dataPlane: 'message-port',
     threads: 1,
     inputNames: ['input'],
     outputNames: ['probs'],

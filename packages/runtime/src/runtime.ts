@@ -220,14 +220,16 @@ export class Runtime {
     const live = this.current?.client;
     const client = live?.alive ? live : await this.start();
     const features = this.telemetry ? this.options.features : undefined;
-    const sent = options.keepInputs || features !== undefined ? copyTensors(inputs) : inputs;
+    // Shared memory copies the inputs anyway; over the port they are transferred unless kept.
+    const keep = (options.keepInputs || features !== undefined) && !client.copiesInputs;
+    const sent = keep ? copyTensors(inputs) : inputs;
     const records = this.takeRecords();
     const started = performance.now();
     const meta = {
       ...(options.id !== undefined ? { id: options.id } : {}),
       ...(records.length ? { records } : {}),
     };
-    const outputs = await client.run(sent, meta, transferables(sent));
+    const outputs = await client.run(sent, meta, client.copiesInputs ? [] : transferables(sent));
     if (this.telemetry) {
       const totalMs = performance.now() - started;
       if (features)

@@ -26,6 +26,8 @@ export interface WorkerInit {
   telemetry?: TelemetryInit;
   /** The port that carries `run` calls (the data plane); comlink carries everything else. */
   runPort?: MessagePort;
+  /** Shared memory for `run` calls when the page is cross-origin isolated (see shared-run-buffer.ts). */
+  runBuffer?: SharedArrayBuffer;
 }
 
 /** Telemetry settings; absent when telemetry is off. */
@@ -61,6 +63,11 @@ export interface WorkerInfo {
   segment: string;
   /** Session load time in ms (download or cache read, verification, session creation). */
   loadMs: number;
+  /**
+   * How `run` calls travel: `shared-memory` (cross-origin isolated pages: a SharedArrayBuffer and
+   * Atomics, inputs copied) or `message-port` (postMessage, input buffers transferred).
+   */
+  dataPlane: 'shared-memory' | 'message-port';
   /** Set when telemetry could not start (no IndexedDB); the model runs anyway. */
   telemetryError?: string;
 }

@@ -10,6 +10,7 @@ import type {
   WorkerInfo,
   WorkerInit,
 } from './messages.ts';
+import { createSharedRunBuffer, SharedRunClient, sharedMemoryAvailable } from './shared-run-client.ts';
 
 /** Message the worker entry treats as a request to crash; used by the end-to-end tests. */
 export const CRASH_FOR_TEST = 'driftline:crash-for-test';
@@ -30,6 +31,7 @@ export class WorkerClient {
     { resolve: (outputs: NamedTensors) => void; reject: (error: DriftlineError) => void }
   >();
   private nextRunId = 0;
+  private shared: SharedRunClient | undefined;
 
   constructor(
     private readonly worker: Worker,
@@ -39,13 +41,8 @@ export class WorkerClient {
     const channel = new MessageChannel();
     this.runPort = channel.port1;
     this.workerPort = channel.port2;
-    this.runPort.onmessage = (event: MessageEvent<RunResponse>) => {
-      const { id, result } = event.data;
-      const pending = this.pendingRuns.get(id);
-      this.pendingRuns.delete(id);
-      if (result.ok) pending?.resolve(result.value);
-      else pending?.reject(deserializeError(result.error));
-    };
+    this.runPort.onmessage = (event: MessageEvent<RunResponse>) =>
+      this.settle(event.data.id, event.data.result);
     const crash = (event: Event) => {
       const detail = event instanceof ErrorEvent ? event.message : 'the worker could not read a message';
       this.kill(
@@ -60,20 +57,50 @@ export class WorkerClient {
     return !this.crashed;
   }
 
-  /** Initialises the worker; throws the typed error when the model cannot load. */
+  /**
+   * Initialises the worker; throws the typed error when the model cannot load. On a cross-origin
+   * isolated page the worker also gets shared memory for `run` calls.
+   */
   async init(init: WorkerInit): Promise<WorkerInfo> {
     const port = this.workerPort;
-    return this.unwrap(this.api.init(Comlink.transfer({ ...init, runPort: port }, [port])));
+    const runBuffer = sharedMemoryAvailable() ? createSharedRunBuffer() : undefined;
+    const info = await this.unwrap(
+      this.api.init(
+        Comlink.transfer({ ...init, runPort: port, ...(runBuffer ? { runBuffer } : {}) }, [port]),
+      ),
+    );
+    if (runBuffer && info.dataPlane === 'shared-memory' && !this.crashed) {
+      this.shared = new SharedRunClient(runBuffer, (id, answer) => {
+        if (answer !== 'port') this.settle(id, answer);
+      });
+    }
+    return info;
   }
 
-  /** One `run` over the run port; `transfer` lists the input buffers to move to the worker. */
+  /** Whether `run` copies inputs through shared memory (true) or transfers them over the port. */
+  get copiesInputs(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /**
+   * One `run`: through shared memory when the worker has it and the call fits (inputs copied,
+   * `transfer` ignored), else over the run port, moving the `transfer` buffers to the worker.
+   */
   run(inputs: NamedTensors, meta: RunMeta, transfer: Transferable[]): Promise<NamedTensors> {
     if (this.crashed) return Promise.reject(this.crashed);
     const id = this.nextRunId++;
     return new Promise<NamedTensors>((resolve, reject) => {
       this.pendingRuns.set(id, { resolve, reject });
+      if (this.shared?.send(id, inputs, meta)) return;
       this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
     });
+  }
+
+  private settle(id: number, result: Result<NamedTensors>): void {
+    const pending = this.pendingRuns.get(id);
+    this.pendingRuns.delete(id);
+    if (result.ok) pending?.resolve(result.value);
+    else pending?.reject(deserializeError(result.error));
   }
 
   /** Awaits a worker answer; rejects at once when the worker crashes meanwhile. */
@@ -111,6 +138,7 @@ export class WorkerClient {
     this.crashed = error;
     this.worker.terminate();
     this.runPort.close();
+    this.shared?.close();
     for (const reject of this.rejecters) reject(error);
     this.rejecters.clear();
     for (const pending of this.pendingRuns.values()) pending.reject(error);
@@ -123,6 +151,7 @@ export class WorkerClient {
     this.crashed ??= new WorkerCrashedError('The worker was terminated.');
     this.worker.terminate();
     this.runPort.close();
+    this.shared?.close();
     for (const pending of this.pendingRuns.values()) pending.reject(this.crashed);
     this.pendingRuns.clear();
     this.api[Comlink.releaseProxy]();

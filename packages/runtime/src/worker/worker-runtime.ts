@@ -18,6 +18,7 @@ import type {
   WorkerInfo,
   WorkerInit,
 } from './messages.ts';
+import { type Answer, serveShared } from './shared-run-server.ts';
 import { TensorNames } from './tensor-names.ts';
 
 /** What the worker tells telemetry; every call happens after the outputs were posted back. */
@@ -39,12 +40,6 @@ const factories: Record<string, () => Promise<BackendFactory>> = {
   tfjs: async () => (await import('../backends/tfjs-backend.ts')).tfjsBackendFactory,
 };
 
-/** A run's answer and the buffers to transfer with it (none when telemetry still reads them). */
-interface Answer {
-  result: Result<NamedTensors>;
-  transfer: ArrayBuffer[];
-}
-
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = (error: unknown, code?: string): Result<never> => ({
   ok: false,
@@ -57,6 +52,10 @@ export class WorkerRuntime implements WorkerApi {
   private names = new TensorNames([], []);
   private observer: RunObserver | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly deferred: Array<() => void> = [];
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether a run waits in shared memory (deferred work then yields to it). */
+  private runWaiting: () => boolean = () => false;
   private disposed = false;
 
   constructor(private readonly createObserver?: ObserverFactory) {}
@@ -108,8 +107,9 @@ export class WorkerRuntime implements WorkerApi {
           gpuVendor: capabilities.webgpu.vendor,
         }),
         loadMs: performance.now() - started,
+        dataPlane: 'message-port',
       };
-      if (init.runPort) this.listen(init.runPort);
+      if (init.runPort) info.dataPlane = this.listen(init.runPort, init.runBuffer);
       if (init.telemetry && this.createObserver) {
         try {
           this.observer = await this.createObserver(init, info);
@@ -129,14 +129,46 @@ export class WorkerRuntime implements WorkerApi {
     return Comlink.transfer(result, transfer);
   }
 
-  /** Serves `run` calls on a dedicated port: one message each way, no proxy machinery. */
-  private listen(port: MessagePort): void {
+  /**
+   * Serves `run` calls on a dedicated port (one message each way, no proxy machinery) and, when the
+   * page sent a shared buffer and this worker has `Atomics.waitAsync`, through shared memory too.
+   */
+  private listen(port: MessagePort, buffer: SharedArrayBuffer | undefined): WorkerInfo['dataPlane'] {
     port.onmessage = (event: MessageEvent<RunRequest>) => {
       const { id, inputs, meta } = event.data;
       void this.enqueue(inputs, meta).then(({ result, transfer }) => {
         port.postMessage({ id, result } satisfies RunResponse, transfer);
       });
     };
+    if (!buffer || typeof Atomics.waitAsync !== 'function') return 'message-port';
+    void serveShared(buffer, port, {
+      run: (inputs, meta) => this.enqueue(inputs, meta),
+      idle: (waiting) => {
+        this.runWaiting = waiting;
+        this.drain(waiting);
+      },
+    });
+    return 'shared-memory';
+  }
+
+  /** Queues work that must not delay a run (summaries); it runs when no run is waiting. */
+  private defer(work: () => void): void {
+    this.deferred.push(work);
+    this.drainTimer ??= setTimeout(() => {
+      this.drainTimer = undefined;
+      this.drain(this.runWaiting);
+    }, 0);
+  }
+
+  /** Runs deferred work until none is left or `stop()` says a run is waiting. */
+  private drain(stop: () => boolean): void {
+    while (this.deferred.length && !stop()) {
+      try {
+        this.deferred.shift()!();
+      } catch {
+        // A summary that fails loses that run's features; it must not stop the runs.
+      }
+    }
   }
 
   private enqueue(inputs: NamedTensors, meta: RunMeta): Promise<Answer> {
@@ -171,15 +203,13 @@ export class WorkerRuntime implements WorkerApi {
     } catch (error) {
       const ms = performance.now() - started;
       const observer = this.observer;
-      if (observer) setTimeout(() => observer.onError(ms), 0);
+      if (observer) this.defer(() => observer.onError(ms));
       return fail(error, 'INFERENCE_FAILED');
     }
     const runMs = performance.now() - started;
     const observer = this.observer;
-    if (observer) {
-      // Summaries run in a later task, after comlink has posted the outputs back.
-      setTimeout(() => observer.onRun(checked, outputs, runMs, meta.id), 0);
-    }
+    // Summaries run later, after the outputs were sent back, and never ahead of a waiting run.
+    if (observer) this.defer(() => observer.onRun(checked, outputs, runMs, meta.id));
     return ok(outputs);
   }
 
@@ -198,13 +228,13 @@ export class WorkerRuntime implements WorkerApi {
 
   async closeWindow(): Promise<void> {
     await this.queue;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.drain(() => false);
     await this.observer?.closeWindow();
   }
 
   async checkpoint(): Promise<void> {
     await this.queue;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.drain(() => false);
     await this.observer?.checkpoint();
   }
 

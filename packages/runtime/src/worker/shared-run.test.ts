@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidTensorError, serializeError } from '../errors.ts';
+import type { NamedTensors } from '../tensor.ts';
+import type { Result, RunMeta, RunResponse } from './messages.ts';
+import { SHARED_RUN_BYTES } from './shared-run-buffer.ts';
+import { SharedRunClient } from './shared-run-client.ts';
+import { type Answer, serveShared } from './shared-run-server.ts';
+
+// Page side and worker side of the shared-memory data plane in one thread: both only ever wait
+// with Atomics.waitAsync, so they can take turns on one event loop.
+
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  for (const c of channels.splice(0)) {
+    c.port1.close();
+    c.port2.close();
+  }
+});
+
+/** A worker side that doubles each input (or fails on demand), and the page side talking to it. */
+function pair(opts: { onRun?: (inputs: NamedTensors, meta: RunMeta) => void } = {}) {
+  const buffer = new SharedArrayBuffer(SHARED_RUN_BYTES);
+  const channel = new MessageChannel();
+  channels.push(channel);
+  const idle: number[] = [];
+  let runs = 0;
+  void serveShared(buffer, channel.port2, {
+    async run(inputs, meta): Promise<Answer> {
+      opts.onRun?.(inputs, meta);
+      runs++;
+      await Promise.resolve();
+      const x = inputs.x!;
+      if (x.dims.length !== 1) {
+        return {
+          result: { ok: false, error: serializeError(new InvalidTensorError('x must be 1-D')) },
+          transfer: [],
+        };
+      }
+      const data = Float32Array.from(x.data as Float32Array, (v) => v * 2);
+      const y = { data, dims: x.dims, type: 'float32' as const };
+      // Big inputs get two outputs as big, so that the answer outgrows the buffer.
+      const value: NamedTensors = data.length > 100_000 ? { y, z: { ...y, data: data.slice() } } : { y };
+      return { result: { ok: true, value }, transfer: [] };
+    },
+    idle: (waiting) => {
+      if (!waiting()) idle.push(runs);
+    },
+  });
+  const answers = new Map<number, (r: Result<NamedTensors>) => void>();
+  channel.port1.onmessage = (e: MessageEvent<RunResponse>) => answers.get(e.data.id)?.(e.data.result);
+  const sent: Array<'shared' | 'port'> = [];
+  const client = new SharedRunClient(buffer, (id, answer) => {
+    if (answer !== 'port') answers.get(id)?.(answer);
+  });
+  let nextId = 0;
+  const run = (data: Float32Array, dims = [data.length]) => {
+    const id = nextId++;
+    return new Promise<Result<NamedTensors>>((resolve) => {
+      answers.set(id, resolve);
+      sent.push(client.send(id, { x: { data, dims } }, {}) ? 'shared' : 'port');
+    });
+  };
+  return { client, run, sent, idle };
+}
+
+const values = (r: Result<NamedTensors>) =>
+  r.ok ? Array.from(r.value.y!.data as Float32Array) : r.error.code;
+
+describe('shared-memory run channel', () => {
+  it('answers concurrent calls in order, each with its own outputs, without touching the inputs', async () => {
+    const { run, sent } = pair();
+    const inputs = Array.from({ length: 20 }, (_, i) => new Float32Array([i, -i, i / 2]));
+    const results = await Promise.all(inputs.map((x) => run(x)));
+    expect(results.map(values)).toEqual(inputs.map((x) => Array.from(x, (v) => v * 2)));
+    expect(sent.every((s) => s === 'shared')).toBe(true);
+    expect(inputs[3]!.length).toBe(3);
+  });
+
+  it('copies queued inputs at once, so the caller may reuse its array', async () => {
+    const { run } = pair();
+    const reused = new Float32Array([1, 2]);
+    const first = run(reused);
+    const second = run(reused); // queued behind the first
+    reused[0] = 100;
+    expect((await Promise.all([first, second])).map(values)).toEqual([
+      [2, 4],
+      [2, 4],
+    ]);
+  });
+
+  it('sends typed errors back and keeps serving', async () => {
+    const { run } = pair();
+    expect(values(await run(new Float32Array(4), [2, 2]))).toBe('INVALID_TENSOR');
+    expect(values(await run(new Float32Array([3])))).toEqual([6]);
+  });
+
+  it('leaves a call too big for the buffer to the port, and answers over the port when outputs do not fit', async () => {
+    const { run, sent, client } = pair();
+    const big = new Float32Array(SHARED_RUN_BYTES / 4);
+    expect(client.send(99, { x: { data: big, dims: [big.length] } }, {})).toBe(false);
+    // 600 KB in fits; 1.2 MB out does not, so the worker posts the answer on the port.
+    const result = await run(new Float32Array(150_000).fill(1));
+    expect(sent).toEqual(['shared']);
+    expect(result.ok && [result.value.y!.data.length, result.value.z!.data[0]]).toEqual([150_000, 2]);
+    expect(values(await run(new Float32Array([4])))).toEqual([8]);
+  });
+
+  it('does deferred work only while no call waits', async () => {
+    const { run, idle } = pair();
+    await Promise.all([run(new Float32Array(1)), run(new Float32Array(1)), run(new Float32Array(1))]);
+    await run(new Float32Array(1));
+    // Free turns came before the first run and after the queued three, never between them.
+    expect(idle.filter((n) => n === 1 || n === 2)).toEqual([]);
+    expect(idle).toContain(3);
+  });
+
+  it('stops on close: queued calls are dropped and sends are refused', async () => {
+    const { client, run } = pair();
+    const pending = run(new Float32Array([1]));
+    client.close();
+    expect(client.send(1, { x: { data: new Float32Array(1), dims: [1] } }, {})).toBe(false);
+    const settled = await Promise.race([
+      pending.then(() => 'settled'),
+      new Promise((r) => setTimeout(r, 50, 'open')),
+    ]);
+    expect(settled).toBe('open');
+  });
+});
