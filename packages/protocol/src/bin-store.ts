@@ -110,6 +110,16 @@ export class BinStore {
 
   mergeFrom(other: BinStore): void {
     if (other.total === 0) return;
+    if (other.lo >= this.lo && other.hi <= this.hi) {
+      // Inside the current window (the common case once a rollup has seen some windows): add the
+      // counts slot by slot; nothing can fold.
+      const shift = other.offset - this.offset;
+      for (let i = other.lo - other.offset; i <= other.hi - other.offset; i++) {
+        this.counts[i + shift]! += other.counts[i]!;
+      }
+      this.total += other.total;
+      return;
+    }
     // Highest first so the window settles at once instead of collapsing repeatedly.
     for (let i = other.hi; i >= other.lo; i--) {
       const c = other.counts[i - other.offset]!;
