@@ -70,9 +70,16 @@ async function main(): Promise<void> {
   };
 
   const names: Record<string, string> = {
+    p1: '(p1) empty round trip, postMessage both ways (no model)',
+    p2: '(p2) empty round trip, SharedArrayBuffer + Atomics.waitAsync both ways',
+    p3: '(p3) empty round trip, SAB; worker blocked in Atomics.wait, page waitAsync',
     a: '(a) ORT session.run inside a worker (floor, timed in the worker)',
     a2: '(a2) that worker over raw postMessage (timed on the page)',
     a3: '(a3) that worker over a MessageChannel port (timed on the page)',
+    a4: '(a4) that worker over a SharedArrayBuffer, Atomics.waitAsync both sides',
+    a5: '(a5) that worker over a SharedArrayBuffer, worker blocked in Atomics.wait',
+    a4w: '(a4w) session.run timed inside the worker during (a4)',
+    a5w: '(a5w) session.run timed inside the worker during (a5)',
     b: '(b) ORT proxy worker (env.wasm.proxy)',
     c: '(c) TF.js predict on the page (WASM)',
     d: '(d) rt.run, telemetry on',
@@ -82,14 +89,19 @@ async function main(): Promise<void> {
     const context = await browser.newContext();
     // Start-up first, while Cache Storage and the HTTP cache are empty.
     const sha256 = meta.files['model.onnx']!.sha256;
-    const cold = await (await fresh(context as never)).evaluate((s) => window.bench.startup(s), sha256);
-    const warm = await (await fresh(context as never)).evaluate((s) => window.bench.startup(s), sha256);
+    // BENCH_ONLY=ping,floor runs a subset of the contenders (and skips start-up and telemetry volume).
+    const only = process.env.BENCH_ONLY?.split(',');
+    const skipped = { wallMs: Number.NaN, loadMs: Number.NaN, source: 'skipped' };
+    const startup = () =>
+      fresh(context as never).then((p) => p.evaluate((s) => window.bench.startup(s), sha256));
+    const cold = only ? skipped : await startup();
+    const warm = only ? skipped : await startup();
 
     // One page per contender, set up once; then rounds that visit every contender in turn, so that
     // load from other processes falls on all of them alike.
     const pages = new Map<string, Page>();
     const bodies: number[] = [];
-    for (const kind of ['floor', 'b', 'c', 'd', 'e']) {
+    for (const kind of ['ping', 'floor', 'b', 'c', 'd', 'e'].filter((k) => !only || only.includes(k))) {
       const page = await fresh();
       try {
         await page.evaluate(([k, c, key]) => window.bench.setup(k, { collector: c, appKey: key }), [
@@ -101,7 +113,13 @@ async function main(): Promise<void> {
         console.log(`${kind}: did not run: ${String(error).split('\n')[0]}`);
         continue;
       }
-      for (const name of kind === 'floor' ? ['a', 'a2', 'a3'] : [kind]) pages.set(name, page);
+      const kinds: Record<string, string[]> = {
+        floor: ['a', 'a2', 'a3', 'a4', 'a5', 'a4w', 'a5w'],
+        ping: ['p1', 'p2', 'p3'],
+      };
+      for (const name of kinds[kind] ?? [kind]) pages.set(name, page);
+      const plane = await page.evaluate((k) => window.bench.dataPlanes[k], kind);
+      if (plane) names[kind] += ` [${plane}]`;
       if (kind === 'd') {
         page.on('request', (r) => {
           if (r.method() === 'POST' && r.url().endsWith('/v1/telemetry'))
@@ -123,7 +141,7 @@ async function main(): Promise<void> {
     }
     const flushMs = (await pages.get('d')?.evaluate(() => window.bench.flush())) ?? Number.NaN;
 
-    const floorMedian = quantile(times.get('a')!, 0.5);
+    const floorMedian = times.has('a') ? quantile(times.get('a')!, 0.5) : 0;
     console.log(
       `\nDigit MLP (1.0.0), ONNX on WASM, 1 thread, one [1, 784] sample per call; ${N} calls per contender in ${ROUNDS} interleaved rounds after ${WARMUP} warm-up; page cross-origin isolated.\n`,
     );
