@@ -1,6 +1,6 @@
 // A TF.js version through the manifest, in real Chromium against a real collector: the digit
 // model's TF.js export published through the registry API, loaded by model name, updated, a
-// tampered shard refused, and an offline restart on the cached version.
+// tampered shard refused, an offline restart on the cached version, and a TF.js shadow version.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
@@ -48,7 +48,7 @@ function publishTfjs(model: string, version: string, json: Uint8Array, shard: Ui
 }
 
 /** Starts a runtime on `model` by name (polling only when asked) and answers its rollout state. */
-async function open(page: Page, model: string) {
+async function open(page: Page, model: string, shadow = false) {
   await page.goto(server.url);
   await page.waitForFunction(() => window.ready);
   return page.evaluate(
@@ -60,14 +60,14 @@ async function open(page: Page, model: string) {
         collector: s.collector,
         appKey: s.appKey,
         backends: ['wasm'],
-        updates: { intervalMs: 0, onVisible: false, shadow: false },
+        updates: { intervalMs: 0, onVisible: false, shadow: s.shadow },
         onProgress: (p) => window.startProgress.push(p),
       });
       rt.on('update', (e) => window.updates.push(e));
       window.rt = rt;
       return { ...(rt as Managed).rollout(), info: rt.info() };
     },
-    { model, collector: collector.url, appKey: collector.ingestKey },
+    { model, collector: collector.url, appKey: collector.ingestKey, shadow },
   );
 }
 
@@ -178,4 +178,39 @@ test('a TF.js version runs by model name with ONNX parity, updates, refuses a ta
   expect(offline).toMatchObject({ version: '1.1.0' });
   expect(offline.info).toMatchObject({ modelSource: 'cache', model: { format: 'tfjs', version: '1.1.0' } });
   expect(await probs(page, 4)).toEqual(online);
+});
+
+test('a TF.js shadow version runs beside an ONNX primary and its agreement reaches the collector', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const model = 'digits-tfjs-shadow';
+  await collector.publish(model, '1.0.0');
+  // 1.0.1 is the TF.js export of 1.0.0's weights: loaded from all of its files, it agrees on every digit.
+  await publishTfjs(model, '1.0.1', tfjsFile('1.0.0', 'model.json'), tfjsFile('1.0.0', SHARD));
+  await collector.api('PUT', `/v1/models/${model}/shadow`, { version: '1.0.1', percent: 100, sample: 100 });
+  const rollout = () => page.evaluate(() => (window.rt as Managed).rollout());
+
+  expect(await open(page, model, true)).toMatchObject({ version: '1.0.0', assignment: 'stable' });
+  await expect.poll(async () => (await rollout()).shadow, { timeout: 20_000 }).toBe('1.0.1');
+  await probs(page, 8);
+  // Every sampled input either ran in the shadow (and was recorded) or was skipped as busy.
+  await expect.poll(async () => ((r) => r.shadowRuns + r.shadowSkipped)(await rollout())).toBe(8);
+  const { shadowRuns } = await rollout();
+  expect(shadowRuns).toBeGreaterThan(0);
+  await page.evaluate(() => window.rt.flush());
+  await expect
+    .poll(async () => (await collector.profiles(model, 'shadow')).get('1.0.1')?.inferences ?? 0, {
+      timeout: 10_000,
+    })
+    .toBe(shadowRuns);
+  const profile = (await collector.profiles(model, 'shadow')).get('1.0.1');
+  expect(RolloutCollector.mean(profile, 'shadow.top1_agree')).toBe(1);
+  expect(RolloutCollector.mean(profile, 'shadow.mean_abs_diff')).toBeLessThan(1e-4);
+  // The page was answered by the ONNX primary only.
+  expect(await page.evaluate(() => window.rt.info().model)).toMatchObject({
+    format: 'onnx',
+    version: '1.0.0',
+  });
+  expect((await collector.profiles(model, 'primary')).has('1.0.1')).toBe(false);
 });

@@ -1,7 +1,8 @@
 import type { Manifest } from '@driftline/protocol';
 import type { Generation, Runtime } from '../runtime.ts';
 import { type NamedTensors, transferables } from '../tensor.ts';
-import { downloadVersion, fileUrl, mainFile } from '../updater/download.ts';
+import { downloadVersion } from '../updater/download.ts';
+import { workerModel } from '../updater/worker-model.ts';
 import type { TelemetryInit } from '../worker/messages.ts';
 import { agreement } from './agreement.ts';
 
@@ -49,18 +50,12 @@ export class ShadowRunner {
     if (!shadow) return;
     const format = shadow.format ?? 'onnx';
     const manifest = { model, version: shadow.version, format, files: shadow.files };
+    // Every file it needs (a TF.js version's model.json and shards), each verified, into the
+    // model cache; the worker then loads them by path exactly as it loads a primary version.
     await downloadVersion(this.collector, manifest, () => undefined);
-    const file = mainFile(manifest);
-    const base = this.runtime.workerInit();
     this.generation = await this.runtime.build({
-      ...base,
-      model: {
-        url: fileUrl(this.collector, file),
-        format,
-        name: model,
-        version: shadow.version,
-        sha256: file.sha256,
-      },
+      ...this.runtime.workerInit(),
+      model: workerModel(this.collector, manifest),
       telemetry: { role: 'shadow' } as TelemetryInit,
     });
     this.version = shadow.version;
