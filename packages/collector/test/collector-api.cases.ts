@@ -186,6 +186,12 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
           'payload_too_large',
         ],
         ['no windows', () => post({ ...good, windows: [] }), 400, 'invalid_batch'],
+        [
+          'ten thousand categorical labels',
+          () => post({ ...good, windows: [{ ...good.windows[0]!, profile: tenThousandLabels() }] }),
+          400,
+          'invalid_batch',
+        ],
       ];
       for (const [label, send, status, code] of cases) {
         const res = await send();
@@ -390,4 +396,32 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect((await app.inject('/nope')).json().error.code).toBe('not_found');
     });
   });
+}
+
+/**
+ * A profile (format version 1, hand-written bytes: no encoder makes one) whose one categorical
+ * feature claims 10,000 distinct labels, past the 1,024-label cap of the wire format.
+ */
+function tenThousandLabels(): string {
+  const varint = (n: number): number[] =>
+    n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(Math.floor(n / 0x80))];
+  const text = (t: string): number[] => [...varint(t.length), ...Buffer.from(t)];
+  const labels = Array.from({ length: 10_000 }, (_, i) => [...text(`label-${i}`), 1]).flat();
+  // version, inferences, errors, no latency stages, one feature "argmax" of kind categorical,
+  // maxLabels, maxLabelLength, label count, the labels with their counts, other.
+  const bytes = [
+    1,
+    ...varint(10_000),
+    0,
+    0,
+    1,
+    ...text('argmax'),
+    1,
+    ...varint(10_000),
+    64,
+    ...varint(10_000),
+    ...labels,
+    0,
+  ];
+  return Buffer.from(bytes).toString('base64');
 }
