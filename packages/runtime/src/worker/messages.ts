@@ -111,6 +111,17 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedE
 /** The worker's API, as comlink exposes it. */
 export interface WorkerApi {
   init(init: WorkerInit): Promise<Result<WorkerInfo>>;
+  /**
+   * Loads another model version beside the current one (same backends, threads and telemetry
+   * settings) while runs keep being served; answers its info, or the typed error with the current
+   * version untouched.
+   */
+  prepare(model: WorkerInit['model']): Promise<Result<WorkerInfo>>;
+  /**
+   * Makes the prepared version current after the runs already queued (which finish on the old
+   * one), closes the old version's telemetry window and disposes its session.
+   */
+  activate(): Promise<Result<WorkerInfo>>;
   run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>>;
   record(records: RunRecord[]): Promise<void>;
   feedback(id: string, feedback: Feedback): Promise<Result<void>>;

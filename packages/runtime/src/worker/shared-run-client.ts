@@ -1,6 +1,6 @@
 /// <reference lib="es2024.sharedmemory" />
 import { serializeError } from '../errors.ts';
-import type { NamedTensors } from '../tensor.ts';
+import type { NamedTensors, TensorData } from '../tensor.ts';
 import type { Result, RunMeta } from './messages.ts';
 import {
   ANSWER,
@@ -100,5 +100,5 @@ export class SharedRunClient {
 }
 
 function copyPacked(packed: Packed): Packed {
-  return { ...packed, tensors: packed.tensors.map((t) => t.slice()) };
+  return { ...packed, tensors: packed.tensors.map((t) => ({ ...t, data: t.data.slice() as TensorData })) };
 }

@@ -46,11 +46,23 @@ const fail = (error: unknown, code?: string): Result<never> => ({
   error: serializeError(error, code),
 });
 
-/** The worker side: one model, one backend, a queue of runs, and the telemetry observer. */
+/** One loaded model version in the worker: its backend, tensor names, telemetry and info. */
+interface Session {
+  backend: Backend;
+  names: TensorNames;
+  observer: RunObserver | undefined;
+  info: WorkerInfo;
+}
+
+/**
+ * The worker side: the current session (one model version on one backend), a queue of runs, the
+ * telemetry observer, and at most one prepared session waiting to replace the current one.
+ */
 export class WorkerRuntime implements WorkerApi {
-  private backend: Backend | undefined;
-  private names = new TensorNames([], []);
-  private observer: RunObserver | undefined;
+  private session: Session | undefined;
+  private prepared: Session | undefined;
+  /** The settings `init` got, without the ports; `prepare` loads other models with them. */
+  private settings: WorkerInit | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly deferred: Array<() => void> = [];
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -62,66 +74,142 @@ export class WorkerRuntime implements WorkerApi {
 
   async init(init: WorkerInit): Promise<Result<WorkerInfo>> {
     try {
-      const started = performance.now();
-      const load = factories[init.model.format];
-      if (!load)
-        throw new InvalidOptionsError(`model.format must be "onnx" or "tfjs", not "${init.model.format}".`);
-      const capabilities = await probeCapabilities();
-      const { threads, reason } = chooseThreads(capabilities, init.threads);
-      const stored = await new ModelStore(init.cache).load(init.model);
-      const factory = await load();
-      const env = { capabilities, threads, wasmPaths: { ...defaultWasmPaths, ...init.wasmPaths } };
-      const { backend, fallbacks } = await resolveBackend(factory, stored.artifact, env, init.backends);
-      this.backend = backend;
-      this.names = new TensorNames(
-        backend.inputNames,
-        backend.outputNames,
-        init.model.inputNames,
-        init.model.outputNames,
-      );
-      const info: WorkerInfo = {
-        model: {
-          name: init.model.name,
-          version: init.model.version ?? stored.sha256.slice(0, 12),
-          format: init.model.format,
-          url: init.model.url,
-          sha256: stored.sha256,
-          bytes: stored.bytes,
-        },
-        modelSource: stored.source,
-        backend: backend.device,
-        fallbacks,
-        threads: backend.device !== 'wasm' ? 1 : (backend.threadLimit?.threads ?? threads),
-        threadsReason:
-          backend.device !== 'wasm'
-            ? `${backend.device} does not use WASM threads`
-            : threads > 1 && backend.threadLimit
-              ? backend.threadLimit.reason
-              : reason,
-        inputNames: this.names.inputs,
-        outputNames: this.names.outputs,
-        segment: coarseSegment({
-          ...init.segmentHint,
-          backend: backend.device,
-          cores: capabilities.hardwareConcurrency,
-          gpuVendor: capabilities.webgpu.vendor,
-        }),
-        loadMs: performance.now() - started,
-        dataPlane: 'message-port',
-      };
-      if (init.runPort) info.dataPlane = this.listen(init.runPort, init.runBuffer);
-      if (init.telemetry && this.createObserver) {
-        try {
-          this.observer = await this.createObserver(init, info);
-        } catch (error) {
-          // No IndexedDB (private mode, storage blocked): the model still runs, without telemetry.
-          info.telemetryError = `telemetry is off: ${String(error)}`;
-        }
-      }
-      return ok(info);
+      const { runPort, runBuffer, ...settings } = init;
+      this.settings = settings;
+      const session = await this.load(settings, (work) => work());
+      if (runPort) session.info.dataPlane = this.listen(runPort, runBuffer);
+      this.session = session;
+      return ok(session.info);
     } catch (error) {
       return fail(error, 'MODEL_LOAD');
     }
+  }
+
+  /**
+   * Loads `model` beside the current session, with the settings `init` got; runs keep being served
+   * by the current session meanwhile (its backend is created between two runs). A failure leaves
+   * the current session as it was. A version prepared earlier and not activated is dropped.
+   */
+  async prepare(model: WorkerInit['model']): Promise<Result<WorkerInfo>> {
+    try {
+      if (!this.settings || !this.session)
+        throw new InvalidOptionsError('prepare() needs a started worker: call init() first.');
+      if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
+      await this.drop(this.prepared);
+      this.prepared = undefined;
+      const session = await this.load({ ...this.settings, model }, (work) => this.inQueue(work));
+      session.info.dataPlane = this.session.info.dataPlane;
+      if (this.disposed) {
+        await this.drop(session);
+        throw new DisposedError('The runtime was disposed; create a new one.');
+      }
+      this.prepared = session;
+      return ok(session.info);
+    } catch (error) {
+      return fail(error, 'MODEL_LOAD');
+    }
+  }
+
+  /**
+   * Makes the prepared session current once the runs queued before this call are done (they
+   * finish on the old session); then closes the old version's window and disposes its backend.
+   */
+  async activate(): Promise<Result<WorkerInfo>> {
+    const next = this.prepared;
+    this.prepared = undefined;
+    if (!next)
+      return fail(new InvalidOptionsError('activate() needs a prepared version: call prepare() first.'));
+    const old = await this.inQueue(async () => {
+      // Summaries of the old version's runs go to its own window before that window closes.
+      this.drain(() => false);
+      const old = this.session;
+      this.session = next;
+      return old;
+    });
+    await this.drop(old);
+    return ok(next.info);
+  }
+
+  /** Runs `work` in the run queue: after the runs queued before it, before those queued after. */
+  private inQueue<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Closes a session's window and frees its backend. */
+  private async drop(session: Session | undefined): Promise<void> {
+    if (!session) return;
+    try {
+      await session.observer?.dispose();
+    } finally {
+      await session.backend.dispose();
+    }
+  }
+
+  /**
+   * Reads and verifies the model, creates its backend (inside `create`, so that `prepare` can
+   * put it between two runs), and starts its telemetry.
+   */
+  private async load(init: WorkerInit, create: <T>(work: () => Promise<T>) => Promise<T>): Promise<Session> {
+    const started = performance.now();
+    const load = factories[init.model.format];
+    if (!load)
+      throw new InvalidOptionsError(`model.format must be "onnx" or "tfjs", not "${init.model.format}".`);
+    const capabilities = await probeCapabilities();
+    const { threads, reason } = chooseThreads(capabilities, init.threads);
+    const stored = await new ModelStore(init.cache).load(init.model);
+    const factory = await load();
+    const env = { capabilities, threads, wasmPaths: { ...defaultWasmPaths, ...init.wasmPaths } };
+    const { backend, fallbacks } = await create(() =>
+      resolveBackend(factory, stored.artifact, env, init.backends),
+    );
+    const names = new TensorNames(
+      backend.inputNames,
+      backend.outputNames,
+      init.model.inputNames,
+      init.model.outputNames,
+    );
+    const info: WorkerInfo = {
+      model: {
+        name: init.model.name,
+        version: init.model.version ?? stored.sha256.slice(0, 12),
+        format: init.model.format,
+        url: init.model.url,
+        sha256: stored.sha256,
+        bytes: stored.bytes,
+      },
+      modelSource: stored.source,
+      backend: backend.device,
+      fallbacks,
+      threads: backend.device !== 'wasm' ? 1 : (backend.threadLimit?.threads ?? threads),
+      threadsReason:
+        backend.device !== 'wasm'
+          ? `${backend.device} does not use WASM threads`
+          : threads > 1 && backend.threadLimit
+            ? backend.threadLimit.reason
+            : reason,
+      inputNames: names.inputs,
+      outputNames: names.outputs,
+      segment: coarseSegment({
+        ...init.segmentHint,
+        backend: backend.device,
+        cores: capabilities.hardwareConcurrency,
+        gpuVendor: capabilities.webgpu.vendor,
+      }),
+      loadMs: performance.now() - started,
+      dataPlane: 'message-port',
+    };
+    let observer: RunObserver | undefined;
+    if (init.telemetry && this.createObserver) {
+      try {
+        observer = await this.createObserver(init, info);
+      } catch (error) {
+        // No IndexedDB (private mode, storage blocked): the model still runs, without telemetry.
+        info.telemetryError = `telemetry is off: ${String(error)}`;
+      }
+    }
+    return { backend, names, observer, info };
   }
 
   async run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
@@ -172,23 +260,22 @@ export class WorkerRuntime implements WorkerApi {
   }
 
   private enqueue(inputs: NamedTensors, meta: RunMeta): Promise<Answer> {
-    if (meta.records?.length) this.observer?.onRecords(meta.records);
-    const next = this.queue.then(() => this.runNow(inputs, meta));
-    this.queue = next.catch(() => undefined);
-    return next;
+    if (meta.records?.length) this.session?.observer?.onRecords(meta.records);
+    return this.inQueue(() => this.runNow(inputs, meta));
   }
 
   private async runNow(inputs: NamedTensors, meta: RunMeta): Promise<Answer> {
     const answer = await this.execute(inputs, meta);
-    return answer.ok && !this.observer
+    return answer.ok && !this.session?.observer
       ? { result: answer, transfer: transferables(answer.value) }
       : { result: answer, transfer: [] };
   }
 
   private async execute(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>> {
     if (this.disposed) return fail(new DisposedError('The runtime was disposed; create a new one.'));
-    const backend = this.backend;
-    if (!backend) return fail(new ModelLoadError('The model is not loaded.'), 'MODEL_LOAD');
+    const session = this.session;
+    if (!session) return fail(new ModelLoadError('The model is not loaded.'), 'MODEL_LOAD');
+    const { backend, names, observer } = session;
     let checked: NamedTensors;
     try {
       checked = {};
@@ -199,27 +286,25 @@ export class WorkerRuntime implements WorkerApi {
     const started = performance.now();
     let outputs: NamedTensors;
     try {
-      outputs = this.names.outbound(await backend.run(this.names.inbound(checked)));
+      outputs = names.outbound(await backend.run(names.inbound(checked)));
     } catch (error) {
       const ms = performance.now() - started;
-      const observer = this.observer;
       if (observer) this.defer(() => observer.onError(ms));
       return fail(error, 'INFERENCE_FAILED');
     }
     const runMs = performance.now() - started;
-    const observer = this.observer;
     // Summaries run later, after the outputs were sent back, and never ahead of a waiting run.
     if (observer) this.defer(() => observer.onRun(checked, outputs, runMs, meta.id));
     return ok(outputs);
   }
 
   async record(records: RunRecord[]): Promise<void> {
-    this.observer?.onRecords(records);
+    this.session?.observer?.onRecords(records);
   }
 
   async feedback(id: string, feedback: Feedback): Promise<Result<void>> {
     try {
-      this.observer?.feedback(id, feedback);
+      this.session?.observer?.feedback(id, feedback);
       return ok(undefined);
     } catch (error) {
       return fail(error, 'UNKNOWN_RUN');
@@ -229,20 +314,22 @@ export class WorkerRuntime implements WorkerApi {
   async closeWindow(): Promise<void> {
     await this.queue;
     this.drain(() => false);
-    await this.observer?.closeWindow();
+    await this.session?.observer?.closeWindow();
   }
 
   async checkpoint(): Promise<void> {
     await this.queue;
     this.drain(() => false);
-    await this.observer?.checkpoint();
+    await this.session?.observer?.checkpoint();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.queue;
-    await this.observer?.dispose();
-    await this.backend?.dispose();
-    this.backend = undefined;
+    this.drain(() => false);
+    const sessions = [this.session, this.prepared];
+    this.session = undefined;
+    this.prepared = undefined;
+    for (const session of sessions) await this.drop(session);
   }
 }
