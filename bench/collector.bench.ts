@@ -353,19 +353,20 @@ async function main() {
     }
 
     const ceiling = results['bare Fastify (ceiling)']?.rps ?? Number.NaN;
-    console.log('\nPOST /v1/telemetry');
-    console.log(
-      'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  PostgreSQL CPU  client CPU  non-2xx  errors',
-    );
+    if (Object.keys(results).length > 0) {
+      console.log('\nPOST /v1/telemetry');
+      console.log(
+        'target                   batches/s   p50 ms   p99 ms   vs ceiling   server CPU ms/batch  PostgreSQL CPU  client CPU  non-2xx  errors',
+      );
+    }
     for (const [name, r] of Object.entries(results)) {
       console.log(
         `${name.padEnd(24)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}` +
           `   ${((100 * r.rps) / ceiling).toFixed(0).padStart(8)}%  ${r.cpuMs.toFixed(3).padStart(19)}  ${r.pgCpuMs.toFixed(3).padStart(14)}  ${r.clientCpuMs.toFixed(3).padStart(10)}  ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(7)}`,
       );
     }
-    if (TARGETS.has('drift'))
-      console.log('\ndrift query over a day of 1-minute rollups (1,440 rows, 100 inferences each)');
     if (TARGETS.has('drift')) {
+      console.log('\ndrift query over a day of 1-minute rollups (1,440 rows, 100 inferences each)');
       await driftDay('PGlite', { dataDir: join(dir, 'drift-pglite') });
       await driftDay('PostgreSQL', { databaseUrl: pgServer.url });
     }
