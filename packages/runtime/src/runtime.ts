@@ -17,8 +17,19 @@ import { WorkerClient } from './worker/worker-client.ts';
  */
 export interface RuntimeInfo extends WorkerInfo {
   telemetry: boolean;
-  /** Worker generations started (more than 1 after a crash). */
+  /** Worker generations started (more than 1 after a crash, or a swap that needed a new worker). */
   workerStarts: number;
+  /** How the last model version swap was made; absent before the first swap. */
+  lastSwap?: SwapInfo;
+}
+
+/**
+ * How a version swap was made: `same` loaded the new session in the running worker; `new` started
+ * a new worker for it, for the `reason` given (no worker running, a crashed worker, a format change).
+ */
+export interface SwapInfo {
+  worker: 'same' | 'new';
+  reason?: string;
 }
 
 /** Events a runtime emits. */
@@ -64,6 +75,13 @@ export class Runtime {
   private readonly disposeHooks: Array<() => void> = [];
   private readonly telemetry: boolean;
   private readonly removePageListeners: () => void = () => undefined;
+  /** Set while a swap activates its version: new runs wait for it on the page. */
+  private held: Promise<void> | undefined;
+  /** Runs sent to the worker and not answered yet, and who waits for them to be none. */
+  private running = 0;
+  private whenIdle: (() => void) | undefined;
+  private swaps: Promise<unknown> = Promise.resolve();
+  private lastSwap: SwapInfo | undefined;
 
   /** @internal use {@link createRuntime}. */
   constructor(private readonly options: ResolvedOptions) {
@@ -171,12 +189,72 @@ export class Runtime {
   }
 
   /**
-   * @internal loads `model` in a new worker and makes it answer the next `run` calls; runs in
-   * flight finish on the old worker, which is then disposed. Throws (and changes nothing) when
-   * the new model cannot be fetched, verified or loaded.
+   * @internal makes `model` answer the next `run` calls. The new session is created in the running
+   * worker while it keeps answering runs; then new runs wait on the page, the runs in flight finish
+   * on the old session, the new one becomes current, the old one is disposed, and the waiting runs
+   * go on. A new worker is started instead when none is alive or the format changes (one engine per
+   * worker). Throws (and changes nothing) when the new model cannot be fetched, verified or loaded.
+   * Swaps are made one at a time, in call order.
    */
-  async swapModel(model: WorkerInit['model']): Promise<void> {
+  swapModel(model: WorkerInit['model']): Promise<void> {
+    const swap = this.swaps.then(() => this.swapNow(model));
+    this.swaps = swap.catch(() => undefined);
+    return swap;
+  }
+
+  private async swapNow(model: WorkerInit['model']): Promise<void> {
+    if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
     const init: WorkerInit = { ...this.init, model };
+    const live = this.current;
+    if (!live?.client.alive)
+      return this.swapWorker(init, live ? 'the worker had crashed' : 'no worker running');
+    const format = live.info?.model.format;
+    if (format !== model.format)
+      return this.swapWorker(
+        init,
+        `the format changes (${format} to ${model.format}): one engine per worker`,
+      );
+    const { client } = live;
+    try {
+      await client.unwrap(client.api.prepare(model));
+    } catch (error) {
+      if (client.alive || this.disposed) throw error;
+      return this.swapWorker(init, 'the worker crashed while loading the new version');
+    }
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      await this.idle();
+      // Let the feature records of those runs land, so they reach the old version's window.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await this.pushRecords(client);
+      const info = await client.unwrap(client.api.activate());
+      live.info = info;
+      this.init = init;
+      this.lastInfo = info;
+      this.lastSwap = { worker: 'same' };
+    } catch (error) {
+      if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
+      if (client.alive) throw error;
+      await this.swapWorker(init, 'the worker crashed while switching versions');
+    } finally {
+      this.held = undefined;
+      release();
+    }
+  }
+
+  /** Resolves once no run is in flight. */
+  private idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.whenIdle = resolve;
+    });
+  }
+
+  /** The swap of old: `init`'s model in a new worker; runs in flight finish on the old one. */
+  private async swapWorker(init: WorkerInit, reason: string): Promise<void> {
     const next = await this.build(init);
     if (this.disposed) {
       await this.retire(next);
@@ -186,6 +264,7 @@ export class Runtime {
     this.init = init;
     this.current = next;
     this.lastInfo = next.info;
+    this.lastSwap = { worker: 'new', reason };
     if (old) void this.retire(old);
   }
 
@@ -217,8 +296,43 @@ export class Runtime {
    * @throws InvalidTensorError, InferenceError, WorkerCrashedError, DisposedError
    */
   async run(inputs: NamedTensors, options: RunOptions = {}): Promise<NamedTensors> {
-    const live = this.current?.client;
-    const client = live?.alive ? live : await this.start();
+    const client = await this.acquire();
+    try {
+      return await this.runOn(client, inputs, options);
+    } finally {
+      if (--this.running === 0) {
+        const idle = this.whenIdle;
+        this.whenIdle = undefined;
+        idle?.();
+      }
+    }
+  }
+
+  /**
+   * The client the next run goes to, counted in `running` in the same step (so a swap waiting for
+   * runs in flight sees it): waits while a swap activates, starts a worker when none is alive.
+   */
+  private async acquire(): Promise<WorkerClient> {
+    for (;;) {
+      while (this.held) await this.held;
+      const live = this.current?.client;
+      if (live?.alive) {
+        this.running++;
+        return live;
+      }
+      const started = await this.start();
+      if (!this.held) {
+        this.running++;
+        return started;
+      }
+    }
+  }
+
+  private async runOn(
+    client: WorkerClient,
+    inputs: NamedTensors,
+    options: RunOptions,
+  ): Promise<NamedTensors> {
     const features = this.telemetry ? this.options.features : undefined;
     // Shared memory copies the inputs anyway; over the port they are transferred unless kept.
     const keep = (options.keepInputs || features !== undefined) && !client.copiesInputs;
@@ -254,7 +368,12 @@ export class Runtime {
   info(): RuntimeInfo {
     const info = this.lastInfo;
     if (!info) throw new InvalidOptionsError('info() is available once createRuntime has resolved.');
-    return { ...info, telemetry: this.telemetry && !info.telemetryError, workerStarts: this.workerStarts };
+    return {
+      ...info,
+      telemetry: this.telemetry && !info.telemetryError,
+      workerStarts: this.workerStarts,
+      ...(this.lastSwap ? { lastSwap: { ...this.lastSwap } } : {}),
+    };
   }
 
   /** Closes the current window, writes it to the outbox and sends what is due to the collector. */
