@@ -314,42 +314,37 @@ async function main() {
       await stop(bare.child);
     }
 
-    if (TARGETS.has('pglite')) {
-      const dataDir = join(dir, 'pglite');
-      const s1 = await openStorage({ dataDir });
-      const k1 = (await createKey(s1, 'ingest')).secret;
-      await s1.close();
-      const pglite = await spawnServer([
+    // A real collector (`driftline serve`) on one storage, with an ingest key made beforehand.
+    const collector = async (
+      storage: { dataDir: string } | { databaseUrl: string },
+      nodeArgs: string[] = [],
+    ) => {
+      const s = await openStorage(storage);
+      const key = (await createKey(s, 'ingest')).secret;
+      await s.close();
+      const where =
+        'dataDir' in storage ? ['--data-dir', storage.dataDir] : ['--database-url', storage.databaseUrl];
+      const server = await spawnServer([
+        ...nodeArgs,
         BIN,
         'serve',
         '--port',
         '0',
         '--log-level',
         'warn',
-        '--data-dir',
-        dataDir,
+        ...where,
       ]);
-      results.PGlite = await load(pglite.url, k1, pglite.child.pid);
-      await stop(pglite.child);
-    }
-
+      const result = await load(server.url, key, server.child.pid);
+      await stop(server.child);
+      return result;
+    };
+    if (TARGETS.has('pglite')) results.PGlite = await collector({ dataDir: join(dir, 'pglite') });
     if (TARGETS.has('postgres')) {
-      const s2 = await openStorage({ databaseUrl: pgServer.url });
-      const k2 = (await createKey(s2, 'ingest')).secret;
-      await s2.close();
-      const pg = await spawnServer([
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-        BIN,
-        'serve',
-        '--port',
-        '0',
-        '--log-level',
-        'warn',
-        '--database-url',
-        pgServer.url,
-      ]);
-      results.PostgreSQL = await load(pg.url, k2, pg.child.pid);
-      await stop(pg.child);
+      const prof = process.env.BENCH_CPU_PROF;
+      results.PostgreSQL = await collector(
+        { databaseUrl: pgServer.url },
+        prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [],
+      );
     }
 
     const ceiling = results['bare Fastify (ceiling)']?.rps ?? Number.NaN;
