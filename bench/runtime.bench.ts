@@ -145,15 +145,18 @@ async function main(): Promise<void> {
     console.log(
       `\nDigit MLP (1.0.0), ONNX on WASM, 1 thread, one [1, 784] sample per call; ${N} calls per contender in ${ROUNDS} interleaved rounds after ${WARMUP} warm-up; page cross-origin isolated.\n`,
     );
-    console.log('| contender | median ms | p95 ms | median − (a) ms |');
-    console.log('| --- | ---: | ---: | ---: |');
+    console.log('| contender | median ms | p95 ms | mean ms | median − (a) ms |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [name, t] of times) {
       const med = quantile(t, 0.5);
-      console.log(`| ${names[name]} | ${fmt(med)} | ${fmt(quantile(t, 0.95))} | ${fmt(med - floorMedian)} |`);
+      const mean = t.reduce((a, b) => a + b, 0) / t.length;
+      console.log(
+        `| ${names[name]} | ${fmt(med)} | ${fmt(quantile(t, 0.95))} | ${fmt(mean)} | ${fmt(med - floorMedian)} |`,
+      );
     }
     const med = (name: string) => (times.has(name) ? quantile(times.get(name)!, 0.5) : Number.NaN);
     console.log(
-      `\n(d) − (a): ${fmt(med('d') - med('a'))} ms median; (d) − (a2), over a bare worker with the same messaging: ${fmt(med('d') - med('a2'))} ms; (d) − (b), against ORT's own proxy worker: ${fmt(med('d') - med('b'))} ms; (d) − (e), telemetry itself: ${fmt(med('d') - med('e'))} ms`,
+      `\n(d) − (a): ${fmt(med('d') - med('a'))} ms median; over a bare worker with the same messaging: (d) − (a4) ${fmt(med('d') - med('a4'))} ms, (e) − (a4) ${fmt(med('e') - med('a4'))} ms [(d) − (a2) ${fmt(med('d') - med('a2'))} ms]; (d) − (b), against ORT's own proxy worker: ${fmt(med('d') - med('b'))} ms; (d) − (e), telemetry itself: ${fmt(med('d') - med('e'))} ms`,
     );
     console.log(
       `\nStart-up (createRuntime to first output): cold (network) ${cold.wallMs.toFixed(0)} ms [session load ${cold.loadMs.toFixed(0)} ms, model from ${cold.source}], warm ${warm.wallMs.toFixed(0)} ms [session load ${warm.loadMs.toFixed(0)} ms, model from ${warm.source}]`,

@@ -23,7 +23,9 @@ export interface SharedRunHandler {
 
 /** How long the worker keeps waiting blocked for the next call after it answered one. */
 export const LINGER_MS = 1;
-/** How long a streak of calls caught while lingering may keep the worker's event loop waiting. */
+/** How long it waits for a back-to-back call before it turns to deferred work (summaries). */
+export const GRACE_MS = 0.25;
+/** How long a streak of calls caught while lingering may keep the event loop and deferred work waiting. */
 export const STREAK_MS = 8;
 
 /**
@@ -31,11 +33,13 @@ export const STREAK_MS = 8;
  * and wakes the page. An answer too big for the buffer goes over `port` instead. Runs until the
  * worker is terminated.
  *
- * Between calls it first does deferred work (summaries), then waits blocked in `Atomics.wait` for
- * at most `lingerMs`, which wakes it straight from the page's `notify` for back-to-back calls;
- * then it waits with `Atomics.waitAsync`, so that its event loop serves comlink control calls,
- * IndexedDB and timers. Once calls caught while lingering have kept the event loop waiting for
- * `STREAK_MS`, the next wait is a `waitAsync` one whatever the traffic.
+ * Between calls it waits blocked in `Atomics.wait` (woken straight by the page's `notify`) for
+ * `GRACE_MS`, so that a back-to-back call goes before deferred work; then it does the deferred work
+ * (summaries) until a call comes; then it waits blocked again, up to `lingerMs`; then with
+ * `Atomics.waitAsync`, so that its event loop serves comlink control calls, IndexedDB and timers.
+ * Once calls caught while waiting blocked have held the event loop and the deferred work for
+ * `STREAK_MS`, the deferred work is all done and the next wait is a `waitAsync` one, whatever the
+ * traffic: under back-to-back calls, summaries run in bursts at most that far apart.
  */
 export async function serveShared(
   buffer: SharedArrayBuffer,
@@ -51,8 +55,13 @@ export async function serveShared(
   const waiting = () => requested() || Atomics.load(control, QUEUED) > 0;
   for (;;) {
     if (!requested()) {
-      handler.idle(waiting);
-      if (lingerMs > 0 && performance.now() - streak < STREAK_MS) {
+      const blocking = lingerMs > 0 && performance.now() - streak < STREAK_MS;
+      if (blocking) {
+        Atomics.wait(control, REQUEST, seen, Math.min(GRACE_MS, lingerMs));
+        if (requested()) continue;
+      }
+      handler.idle(blocking ? waiting : () => false);
+      if (blocking) {
         Atomics.wait(control, REQUEST, seen, lingerMs);
         if (requested()) continue;
       }
