@@ -19,6 +19,7 @@ interface Pending {
 export class BatchWriter {
   readonly #queue: Pending[] = [];
   #inFlight = 0;
+  #scheduled = false;
 
   constructor(
     private readonly storage: Storage,
@@ -31,6 +32,19 @@ export class BatchWriter {
   store(batch: PreparedBatch): Promise<StoreResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ batch, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  // A group is started after the event loop's current turn (setImmediate runs after pending I/O):
+  // every request whose bytes are already here joins it. This matters most for PGlite, whose
+  // statements run synchronously on this thread: requests pile up unread while one runs, and an
+  // immediate start would send them one statement each.
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.maxInFlight || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       this.#pump();
     });
   }
@@ -56,7 +70,7 @@ export class BatchWriter {
         )
         .finally(() => {
           this.#inFlight--;
-          this.#pump();
+          this.#schedule();
         });
     }
   }
