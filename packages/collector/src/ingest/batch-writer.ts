@@ -10,11 +10,13 @@ interface Pending {
 /**
  * Group commit for ingest: while `maxInFlight` statements are running, arriving batches queue,
  * and the next statement stores up to `maxGroup` of them at once (one round trip, one commit).
- * An idle writer stores a batch at once, so batching only happens under load. Every request
- * still gets its own answer, and a failed statement fails only the requests in it.
+ * An idle writer starts a statement after the current event-loop turn (no timer, no added wait
+ * beyond that turn), so batching only happens under load. Every request still gets its own
+ * answer, and a failed statement fails only the requests in it.
  * PostgreSQL gets 2 statements in flight (one running while the next group fills): more only
  * made groups smaller, and each statement costs the collector a round trip (on 2 cores, 8 in
- * flight gave 954 batches/s, 2 gave 1,212; docs/performance.md).
+ * flight gave 954 batches/s, 2 gave 1,212; 6 was still slower than 2 after the statement got
+ * cheaper; docs/performance.md). PGlite gets 1: it runs on this thread anyway.
  */
 export class BatchWriter {
   readonly #queue: Pending[] = [];
