@@ -142,12 +142,23 @@ async function main(): Promise<void> {
     };
     w.stop = true;
     await w.done;
-    return { swaps: w.swaps, lat: w.lat, failed: w.failed, version: window.rt.info().model.version };
+    const info = window.rt.info();
+    return {
+      swaps: w.swaps,
+      lat: w.lat,
+      failed: w.failed,
+      version: info.model.version,
+      workerStarts: info.workerStarts,
+      lastSwap: info.lastSwap,
+    };
   });
   const during = result.lat.filter((l) => l.during).map((l) => l.ms);
   const idle = result.lat.filter((l) => !l.during).map((l) => l.ms);
   console.log(
     `rounds ${ROUNDS}, last version ${result.version}, swaps timed ${result.swaps.length}, failed runs ${result.failed}`,
+  );
+  console.log(
+    `workers started ${result.workerStarts}, last swap ${JSON.stringify(result.lastSwap ?? 'in a new worker (before in-worker swaps)')}`,
   );
   console.log(`cold createRuntime (manifest + download + worker + session): ${f(coldMs)} ms (anchor)`);
   console.log(

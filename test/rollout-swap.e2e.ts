@@ -6,13 +6,19 @@ import { RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
 let server: ViteDevServer & { url: string };
+/** The same page cross-origin isolated, so that `run` calls travel through shared memory. */
+let isolatedServer: ViteDevServer & { url: string };
 let collector: RolloutCollector;
 
 test.beforeAll(async () => {
-  [server, collector] = await Promise.all([startFixtureServer(), RolloutCollector.start()]);
+  [server, isolatedServer, collector] = await Promise.all([
+    startFixtureServer(),
+    startFixtureServer({ isolated: true }),
+    RolloutCollector.start(),
+  ]);
 });
 test.afterAll(async () => {
-  await Promise.all([server?.close(), collector?.stop()]);
+  await Promise.all([server?.close(), isolatedServer?.close(), collector?.stop()]);
 });
 
 type ManagedRuntime = import('@driftline/runtime').ManagedRuntime;
@@ -38,8 +44,8 @@ declare global {
 }
 
 /** Opens the fixture page with a runtime on `model` that polls only when asked. */
-async function open(page: Page, model: string): Promise<void> {
-  await page.goto(server.url);
+async function open(page: Page, model: string, url = server.url): Promise<void> {
+  await page.goto(url);
   await page.waitForFunction(() => window.ready);
   await page.evaluate(
     async (s) => {
@@ -122,13 +128,20 @@ const swapState = (page: Page) =>
     return { workerStarts, lastSwap, version: model.version };
   });
 
-test('a swap keeps the worker: runs issued throughout all succeed in order, each answered by the version current then, and windows carry their version', async ({
-  page,
-}) => {
-  const model = 'digits-swap';
-  await collector.publish(model, '1.0.0');
-  await collector.publish(model, '1.1.0');
-  await open(page, model);
+for (const dataPlane of ['message-port', 'shared-memory'] as const) {
+  test(`a swap keeps the worker (${dataPlane}): runs issued throughout all succeed in order, each answered by the version current then, and windows carry their version`, async ({
+    page,
+  }) => {
+    const model = `digits-swap-${dataPlane}`;
+    await collector.publish(model, '1.0.0');
+    await collector.publish(model, '1.1.0');
+    await open(page, model, dataPlane === 'shared-memory' ? isolatedServer.url : server.url);
+    expect(await page.evaluate(() => window.rt.info().dataPlane)).toBe(dataPlane);
+    await swapsInTheSameWorker(page, model);
+  });
+}
+
+async function swapsInTheSameWorker(page: Page, model: string): Promise<void> {
   expect(await swapState(page)).toEqual({
     workerStarts: 1,
     lastSwap: { worker: 'new', reason: 'no worker running' },
@@ -176,7 +189,7 @@ test('a swap keeps the worker: runs issued throughout all succeed in order, each
   expect(
     await page.evaluate(() => window.updates.filter((e) => e.type !== 'progress').map((e) => e.type)),
   ).toEqual(['available', 'activated']);
-});
+}
 
 test('a new version that cannot load leaves the old one serving in the same worker, which then swaps fine', async ({
   page,

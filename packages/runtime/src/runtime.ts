@@ -229,8 +229,7 @@ export class Runtime {
       await this.idle();
       // Let the feature records of those runs land, so they reach the old version's window.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await this.pushRecords(client);
-      const info = await client.unwrap(client.api.activate());
+      const info = await client.unwrap(client.api.activate(this.takeRecords()));
       live.info = info;
       this.init = init;
       this.lastInfo = info;

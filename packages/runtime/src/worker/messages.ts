@@ -119,9 +119,10 @@ export interface WorkerApi {
   prepare(model: WorkerInit['model']): Promise<Result<WorkerInfo>>;
   /**
    * Makes the prepared version current after the runs already queued (which finish on the old
-   * one), closes the old version's telemetry window and disposes its session.
+   * one; `records` are the page's records of them), closes the old version's telemetry window and
+   * disposes its session.
    */
-  activate(): Promise<Result<WorkerInfo>>;
+  activate(records?: RunRecord[]): Promise<Result<WorkerInfo>>;
   run(inputs: NamedTensors, meta: RunMeta): Promise<Result<NamedTensors>>;
   record(records: RunRecord[]): Promise<void>;
   feedback(id: string, feedback: Feedback): Promise<Result<void>>;

@@ -61,6 +61,8 @@ interface Session {
 export class WorkerRuntime implements WorkerApi {
   private session: Session | undefined;
   private prepared: Session | undefined;
+  /** Replaced sessions being closed and freed. */
+  private retiring: Promise<void> = Promise.resolve();
   /** The settings `init` got, without the ports; `prepare` loads other models with them. */
   private settings: WorkerInit | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -112,22 +114,32 @@ export class WorkerRuntime implements WorkerApi {
 
   /**
    * Makes the prepared session current once the runs queued before this call are done (they
-   * finish on the old session); then closes the old version's window and disposes its backend.
+   * finish on the old session, and `records`, the page's view of them, go to its window too).
+   * Answers then; the old version's window is closed at once and written, and its backend is
+   * disposed between two runs, without holding up the answer.
    */
-  async activate(): Promise<Result<WorkerInfo>> {
+  async activate(records?: RunRecord[]): Promise<Result<WorkerInfo>> {
     const next = this.prepared;
     this.prepared = undefined;
     if (!next)
       return fail(new InvalidOptionsError('activate() needs a prepared version: call prepare() first.'));
     const old = await this.inQueue(async () => {
+      if (records?.length) this.session?.observer?.onRecords(records);
       // Summaries of the old version's runs go to its own window before that window closes.
       this.drain(() => false);
       const old = this.session;
       this.session = next;
       return old;
     });
-    await this.drop(old);
+    this.retiring = this.retiring.then(() => this.retire(old));
     return ok(next.info);
+  }
+
+  /** Closes a replaced session's window, then frees its backend between two runs. */
+  private async retire(session: Session | undefined): Promise<void> {
+    if (!session) return;
+    await session.observer?.dispose().catch(() => undefined);
+    await this.inQueue(() => session.backend.dispose()).catch(() => undefined);
   }
 
   /** Runs `work` in the run queue: after the runs queued before it, before those queued after. */
@@ -325,6 +337,7 @@ export class WorkerRuntime implements WorkerApi {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    await this.retiring;
     await this.queue;
     this.drain(() => false);
     const sessions = [this.session, this.prepared];
