@@ -214,3 +214,42 @@ test('telemetry through shared memory: the collector gets exactly the runs and e
   expect(counts).toEqual({ failed: 'INFERENCE_FAILED', sent: 1, dataPlane: 'shared-memory' });
   await expect.poll(() => collector.inferences('e2e-shared'), { timeout: 10_000 }).toBe(50);
 });
+
+test('control calls get through while back-to-back runs stream through shared memory', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const rt = await window.driftline.createRuntime({
+      model: { url: '/tiny.onnx', format: 'onnx', name: 'e2e-shared-stream', version: '1.0.0' },
+      backends: ['wasm'],
+      threads: 1,
+      telemetry: true,
+    });
+    let done = 0;
+    let stop = false;
+    const stream = (async () => {
+      while (!stop) {
+        await rt.run(
+          { input: { data: new Float32Array([done, 1, 2, 3]), dims: [1, 4] } },
+          { id: `r${done}` },
+        );
+        done++;
+      }
+    })();
+    while (done < 50) await new Promise((r) => setTimeout(r, 1));
+    // The worker answers these from its event loop, which lingering waits must not starve.
+    const at: number[] = [];
+    await rt.checkpoint();
+    at.push(done);
+    await rt.feedback('r10', { accepted: true });
+    at.push(done);
+    const pending = (await rt.stats())!.pending.inferences;
+    stop = true;
+    await stream;
+    const info = rt.info();
+    await rt.dispose();
+    return { at, total: done, pending, dataPlane: info.dataPlane };
+  });
+  expect(result.dataPlane).toBe('shared-memory');
+  // Each control call resolved while runs were still streaming (not only after the stream).
+  expect(result.at[1]).toBeLessThan(result.total);
+  expect(result.pending).toBeGreaterThanOrEqual(50);
+});
