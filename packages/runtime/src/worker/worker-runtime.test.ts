@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { NamedTensors } from '../tensor.ts';
+import type { Feedback, Result, RunRecord, WorkerInfo, WorkerInit } from './messages.ts';
+import type { RunObserver } from './worker-runtime.ts';
+import { WorkerRuntime } from './worker-runtime.ts';
+
+// The worker side of a version swap, on the real digit TF.js exports (TF.js's plain-JS backend in
+// Node). Only the network is faked: model files are served from demo/public by URL.
+const fsModule = 'node:fs';
+const { readFileSync } = (await import(/* @vite-ignore */ fsModule)) as {
+  readFileSync(path: URL): Uint8Array;
+};
+const models = new URL('../../../../demo/public/models/digits/', import.meta.url);
+
+beforeAll(() => {
+  vi.stubGlobal('fetch', async (url: string) => {
+    const path = new URL(url).pathname.slice(1);
+    if (path.startsWith('broken/')) return new Response('{"not": "a model"}');
+    return new Response(readFileSync(new URL(path, models)).slice());
+  });
+});
+afterAll(() => {
+  vi.unstubAllGlobals();
+});
+
+const model = (version: string): WorkerInit['model'] => ({
+  url: `http://models/${version}/tfjs/model.json`,
+  format: 'tfjs',
+  name: 'digits',
+  version,
+  inputNames: ['input'],
+  outputNames: ['probs'],
+});
+
+/** What the telemetry of one version saw. */
+interface Seen {
+  version: string;
+  runs: number;
+  records: number;
+  closed: boolean;
+}
+
+function start(): { worker: WorkerRuntime; seen: Seen[]; init: Promise<WorkerInfo> } {
+  const seen: Seen[] = [];
+  const worker = new WorkerRuntime(async (_init, info): Promise<RunObserver> => {
+    const s: Seen = { version: info.model.version, runs: 0, records: 0, closed: false };
+    seen.push(s);
+    return {
+      onRun() {
+        s.runs++;
+      },
+      onError: () => undefined,
+      onRecords(records: RunRecord[]) {
+        s.records += records.length;
+      },
+      feedback: (_id: string, _f: Feedback) => undefined,
+      closeWindow: async () => undefined,
+      checkpoint: async () => undefined,
+      async dispose() {
+        s.closed = true;
+      },
+    };
+  });
+  const init = worker
+    .init({
+      model: model('1.0.0'),
+      backends: ['cpu'],
+      wasmPaths: {},
+      cache: false,
+      segmentHint: { browser: 'node', os: 'linux' },
+      telemetry: {
+        ownerId: 'o',
+        outbox: 'x',
+        windowSeconds: 60,
+        maxInferences: 5000,
+        maxTrackedRuns: 10,
+        checkpointMs: 200,
+      },
+    })
+    .then(value);
+  return { worker, seen, init };
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+const digit = (): NamedTensors => ({ input: { data: new Float32Array(784).fill(0.5), dims: [1, 784] } });
+const probs = async (answer: Promise<Result<NamedTensors>>) => [
+  ...(value(await answer).probs!.data as Float32Array),
+];
+
+describe('WorkerRuntime version swap', () => {
+  it('prepares beside the current session and switches after the runs queued before activate', async () => {
+    const { worker, seen, init } = start();
+    expect((await init).model.version).toBe('1.0.0');
+    const old = await probs(worker.run(digit(), {}));
+    const before = [worker.run(digit(), {}), worker.run(digit(), {})];
+    const prepared = worker.prepare(model('1.1.0'));
+    const during = [worker.run(digit(), {}), worker.run(digit(), {})];
+    expect(value(await prepared).model.version).toBe('1.1.0');
+    const queued = worker.run(digit(), {});
+    const activated = worker.activate([{ totalMs: 1 }, { totalMs: 2 }]);
+    const after = worker.run(digit(), {});
+    expect(value(await activated).model.version).toBe('1.1.0');
+
+    // Everything sent before activate ran on 1.0.0, what came after on 1.1.0.
+    for (const answer of [...before, ...during, queued]) expect(await probs(answer)).toEqual(old);
+    const next = await probs(after);
+    expect(next).not.toEqual(old);
+    await worker.checkpoint();
+    expect(seen).toEqual([
+      { version: '1.0.0', runs: 6, records: 2, closed: true },
+      { version: '1.1.0', runs: 1, records: 0, closed: false },
+    ]);
+    await worker.dispose();
+    expect(seen.map((s) => s.closed)).toEqual([true, true]);
+  });
+
+  it('a version that cannot load leaves the current one serving, untouched', async () => {
+    const { worker, seen, init } = start();
+    await init;
+    const old = await probs(worker.run(digit(), {}));
+    const failed = await worker.prepare({ ...model('9.9.9'), url: 'http://models/broken/model.json' });
+    expect(!failed.ok && failed.error.code).toBe('MODEL_LOAD');
+    expect(await probs(worker.run(digit(), {}))).toEqual(old);
+    const nothing = await worker.activate();
+    expect(!nothing.ok && nothing.error.code).toBe('INVALID_OPTIONS');
+    expect(await probs(worker.run(digit(), {}))).toEqual(old);
+    await worker.checkpoint();
+    expect(seen).toEqual([{ version: '1.0.0', runs: 3, records: 0, closed: false }]);
+    await worker.dispose();
+  });
+});
