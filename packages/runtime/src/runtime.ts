@@ -206,8 +206,11 @@ export class Runtime {
     if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
     const init: WorkerInit = { ...this.init, model };
     const live = this.current;
-    if (!live?.client.alive)
-      return this.swapWorker(init, live ? 'the worker had crashed' : 'no worker running');
+    if (!live?.client.alive) {
+      // New runs wait for the new worker rather than start one on the old version.
+      const reason = live ? 'the worker had crashed' : 'no worker running';
+      return this.holding(() => this.swapWorker(init, reason));
+    }
     const format = live.info?.model.format;
     if (format !== model.format)
       return this.swapWorker(
@@ -221,23 +224,32 @@ export class Runtime {
       if (client.alive || this.disposed) throw error;
       return this.swapWorker(init, 'the worker crashed while loading the new version');
     }
+    await this.holding(async () => {
+      try {
+        await this.idle();
+        // Let the feature records of those runs land, so they reach the old version's window.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const info = await client.unwrap(client.api.activate(this.takeRecords()));
+        live.info = info;
+        this.init = init;
+        this.lastInfo = info;
+        this.lastSwap = { worker: 'same' };
+      } catch (error) {
+        if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
+        if (client.alive) throw error;
+        await this.swapWorker(init, 'the worker crashed while switching versions');
+      }
+    });
+  }
+
+  /** Runs `work` while new runs wait on the page. */
+  private async holding(work: () => Promise<void>): Promise<void> {
     let release!: () => void;
     this.held = new Promise<void>((resolve) => {
       release = resolve;
     });
     try {
-      await this.idle();
-      // Let the feature records of those runs land, so they reach the old version's window.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const info = await client.unwrap(client.api.activate(this.takeRecords()));
-      live.info = info;
-      this.init = init;
-      this.lastInfo = info;
-      this.lastSwap = { worker: 'same' };
-    } catch (error) {
-      if (this.disposed) throw new DisposedError('The runtime was disposed; create a new one.');
-      if (client.alive) throw error;
-      await this.swapWorker(init, 'the worker crashed while switching versions');
+      await work();
     } finally {
       this.held = undefined;
       release();
@@ -254,6 +266,8 @@ export class Runtime {
 
   /** The swap of old: `init`'s model in a new worker; runs in flight finish on the old one. */
   private async swapWorker(init: WorkerInit, reason: string): Promise<void> {
+    // A worker a run was already restarting becomes the old one below, and is retired.
+    await this.starting?.catch(() => undefined);
     const next = await this.build(init);
     if (this.disposed) {
       await this.retire(next);
