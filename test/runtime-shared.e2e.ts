@@ -100,9 +100,15 @@ test('concurrent calls, big ones among them, queue safely; errors stay typed and
     const bigRows = 300_000;
     const big = new Float32Array(bigRows * 4);
     for (let r = 0; r < bigRows; r++) big.set(inputs[r % 24]!, r * 4);
-    const calls = inputs.map((x) => rt.run({ input: { data: x, dims: [1, 4] } }));
-    const bigCall = rt.run({ input: { data: big, dims: [bigRows, 4] } });
-    const more = inputs.map((x) => rt.run({ input: { data: x, dims: [1, 4] } }));
+    const resolved: string[] = [];
+    const tagged = <T>(tag: string, p: Promise<T>) =>
+      p.then((v) => {
+        resolved.push(tag);
+        return v;
+      });
+    const calls = inputs.map((x, i) => tagged(`a${i}`, rt.run({ input: { data: x, dims: [1, 4] } })));
+    const bigCall = tagged('big', rt.run({ input: { data: big, dims: [bigRows, 4] } }));
+    const more = inputs.map((x, i) => tagged(`b${i}`, rt.run({ input: { data: x, dims: [1, 4] } })));
     const codes = await Promise.all([
       rt.run({ input: { data: new Float32Array(3), dims: [1, 4] } }).catch((e) => e.code),
       rt.run({ wrong: { data: new Float32Array(4), dims: [1, 4] } }).catch((e) => e.code),
@@ -127,6 +133,10 @@ test('concurrent calls, big ones among them, queue safely; errors stay typed and
     return {
       dataPlane: info.dataPlane,
       same: same(first) && same(second),
+      // The big call took the port, yet it ran and was answered in its turn.
+      inOrder:
+        resolved.join() ===
+        [...inputs.map((_, i) => `a${i}`), 'big', ...inputs.map((_, i) => `b${i}`)].join(),
       bigSame,
       codes,
       after: Array.from(after.probs!.data as Float32Array).every((v, k) => v === sequential[5]![k]),
@@ -136,6 +146,7 @@ test('concurrent calls, big ones among them, queue safely; errors stay typed and
   expect(result).toEqual({
     dataPlane: 'shared-memory',
     same: true,
+    inOrder: true,
     bigSame: true,
     codes: ['INVALID_TENSOR', 'INFERENCE_FAILED', 'INVALID_TENSOR', 'INFERENCE_FAILED'],
     after: true,

@@ -32,6 +32,8 @@ export class WorkerClient {
   >();
   private nextRunId = 0;
   private shared: SharedRunClient | undefined;
+  /** Calls answered over the port that the shared-memory queue waits for. */
+  private readonly answered = new Map<number, () => void>();
 
   constructor(
     private readonly worker: Worker,
@@ -70,8 +72,13 @@ export class WorkerClient {
       ),
     );
     if (runBuffer && info.dataPlane === 'shared-memory' && !this.crashed) {
-      this.shared = new SharedRunClient(runBuffer, (id, answer) => {
-        if (answer !== 'port') this.settle(id, answer);
+      this.shared = new SharedRunClient(runBuffer, {
+        post: (id, inputs, meta) => this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest),
+        answered: (id) =>
+          this.pendingRuns.has(id)
+            ? new Promise((resolve) => this.answered.set(id, resolve))
+            : Promise.resolve(),
+        settle: (id, answer) => this.settle(id, answer),
       });
     }
     return info;
@@ -83,16 +90,17 @@ export class WorkerClient {
   }
 
   /**
-   * One `run`: through shared memory when the worker has it and the call fits (inputs copied,
-   * `transfer` ignored), else over the run port, moving the `transfer` buffers to the worker.
+   * One `run`: on the shared-memory plane, copied (`transfer` ignored) and sent in order through
+   * shared memory or, when too big, the run port; else over the run port, moving the `transfer`
+   * buffers to the worker.
    */
   run(inputs: NamedTensors, meta: RunMeta, transfer: Transferable[]): Promise<NamedTensors> {
     if (this.crashed) return Promise.reject(this.crashed);
     const id = this.nextRunId++;
     return new Promise<NamedTensors>((resolve, reject) => {
       this.pendingRuns.set(id, { resolve, reject });
-      if (this.shared?.send(id, inputs, meta)) return;
-      this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
+      if (this.shared) this.shared.send(id, inputs, meta);
+      else this.runPort.postMessage({ id, inputs, meta } satisfies RunRequest, transfer);
     });
   }
 
@@ -101,6 +109,17 @@ export class WorkerClient {
     this.pendingRuns.delete(id);
     if (result.ok) pending?.resolve(result.value);
     else pending?.reject(deserializeError(result.error));
+    this.answered.get(id)?.();
+    this.answered.delete(id);
+  }
+
+  /** Rejects every pending run with `error` and releases the shared-memory queue. */
+  private rejectRuns(error: DriftlineError): void {
+    this.shared?.close();
+    for (const pending of this.pendingRuns.values()) pending.reject(error);
+    this.pendingRuns.clear();
+    for (const resolve of this.answered.values()) resolve();
+    this.answered.clear();
   }
 
   /** Awaits a worker answer; rejects at once when the worker crashes meanwhile. */
@@ -138,11 +157,9 @@ export class WorkerClient {
     this.crashed = error;
     this.worker.terminate();
     this.runPort.close();
-    this.shared?.close();
     for (const reject of this.rejecters) reject(error);
     this.rejecters.clear();
-    for (const pending of this.pendingRuns.values()) pending.reject(error);
-    this.pendingRuns.clear();
+    this.rejectRuns(error);
     this.onCrash(error);
   }
 
@@ -151,9 +168,7 @@ export class WorkerClient {
     this.crashed ??= new WorkerCrashedError('The worker was terminated.');
     this.worker.terminate();
     this.runPort.close();
-    this.shared?.close();
-    for (const pending of this.pendingRuns.values()) pending.reject(this.crashed);
-    this.pendingRuns.clear();
+    this.rejectRuns(this.crashed);
     this.api[Comlink.releaseProxy]();
   }
 }
