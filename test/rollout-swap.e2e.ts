@@ -2,6 +2,7 @@
 // while runs go on, then runs switch to it between two calls. Real Chromium, real collector.
 import { expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
+import { heldoutProbs, openManaged } from './fixtures/rollout/managed-page.ts';
 import { RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
@@ -22,7 +23,6 @@ test.afterAll(async () => {
 });
 
 type ManagedRuntime = import('@driftline/runtime').ManagedRuntime;
-type UpdateEvent = import('@driftline/runtime').UpdateEvent;
 
 interface SwapLoop {
   stop: boolean;
@@ -36,44 +36,18 @@ interface SwapLoop {
 
 declare global {
   interface Window {
-    updates: UpdateEvent[];
     swapLoop?: SwapLoop;
-    /** Outputs of the 8 loop digits, run one by one on the version current at the time. */
-    reference(): Promise<number[][]>;
   }
 }
 
 /** Opens the fixture page with a runtime on `model` that polls only when asked. */
 async function open(page: Page, model: string, url = server.url): Promise<void> {
-  await page.goto(url);
-  await page.waitForFunction(() => window.ready);
-  await page.evaluate(
-    async (s) => {
-      window.updates = [];
-      const rt = await window.driftline.createRuntime({
-        model: s.model,
-        collector: s.collector,
-        appKey: s.appKey,
-        backends: ['wasm'],
-        updates: { intervalMs: 0, onVisible: false },
-        retry: { baseMs: 100, maxMs: 500 },
-      });
-      rt.on('update', (e) => window.updates.push(e));
-      window.rt = rt;
-      window.reference = async () => {
-        const { pixels } = await window.fixtures.heldout(8);
-        const out: number[][] = [];
-        for (let i = 0; i < 8; i++) {
-          const r = await window.rt.run({
-            input: { data: pixels.slice(i * 784, (i + 1) * 784), dims: [1, 784] },
-          });
-          out.push([...(r.probs!.data as Float32Array)]);
-        }
-        return out;
-      };
-    },
-    { model, collector: collector.url, appKey: collector.ingestKey },
-  );
+  await openManaged(page, url, {
+    model,
+    collector: collector.url,
+    appKey: collector.ingestKey,
+    onVisible: false,
+  });
 }
 
 /** Issues runs three at a time, back to back, until stopped; call n runs digit n % 8. */
@@ -147,7 +121,7 @@ async function swapsInTheSameWorker(page: Page, model: string): Promise<void> {
     lastSwap: { worker: 'new', reason: 'no worker running' },
     version: '1.0.0',
   });
-  const before = await page.evaluate(() => window.reference());
+  const before = await heldoutProbs(page, 8);
 
   await startSwapLoop(page);
   await page.waitForFunction(() => (window.swapLoop?.settled.length ?? 0) >= 6);
@@ -158,7 +132,7 @@ async function swapsInTheSameWorker(page: Page, model: string): Promise<void> {
   const loop = await stopSwapLoop(page);
 
   expect(await swapState(page)).toEqual({ workerStarts: 1, lastSwap: { worker: 'same' }, version: '1.1.0' });
-  const after = await page.evaluate(() => window.reference());
+  const after = await heldoutProbs(page, 8);
   // The two versions answer differently on every loop digit, so each answer names its version.
   for (let i = 0; i < 8; i++) expect(close(before[i]!, after[i]!)).toBe(false);
 
@@ -199,7 +173,7 @@ test('a new version that cannot load leaves the old one serving in the same work
   await collector.publish(model, '1.1.0');
   await collector.publish(model, '1.3.0', new TextEncoder().encode('this is not an onnx model'));
   await open(page, model);
-  const before = await page.evaluate(() => window.reference());
+  const before = await heldoutProbs(page, 8);
 
   await startSwapLoop(page);
   await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.3.0', percent: 100 });
@@ -222,7 +196,7 @@ test('a new version that cannot load leaves the old one serving in the same work
   await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
   await page.evaluate(() => (window.rt as ManagedRuntime).checkForUpdate());
   expect(await swapState(page)).toEqual({ workerStarts: 1, lastSwap: { worker: 'same' }, version: '1.1.0' });
-  const after = await page.evaluate(() => window.reference());
+  const after = await heldoutProbs(page, 8);
   expect(close(after[0]!, before[0]!)).toBe(false);
 });
 
@@ -245,5 +219,5 @@ test('after a worker crash, a swap starts a new worker and says why', async ({ p
     lastSwap: { worker: 'new', reason: 'the worker had crashed' },
     version: '1.1.0',
   });
-  expect(await page.evaluate(() => window.reference())).toHaveLength(8);
+  expect(await heldoutProbs(page, 8)).toHaveLength(8);
 });

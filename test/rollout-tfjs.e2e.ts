@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
+import { heldoutProbs, openManaged } from './fixtures/rollout/managed-page.ts';
 import { RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
@@ -19,14 +20,6 @@ test.afterAll(async () => {
 });
 
 type Managed = import('@driftline/runtime').ManagedRuntime;
-type UpdateEvent = import('@driftline/runtime').UpdateEvent;
-
-declare global {
-  interface Window {
-    updates: UpdateEvent[];
-    startProgress: { version: string; loaded: number; total: number }[];
-  }
-}
 
 const SHARD = 'group1-shard1of1.bin';
 const tfjsFile = (version: string, name: string) =>
@@ -48,43 +41,17 @@ function publishTfjs(model: string, version: string, json: Uint8Array, shard: Ui
 }
 
 /** Starts a runtime on `model` by name (polling only when asked) and answers its rollout state. */
-async function open(page: Page, model: string, shadow = false) {
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.ready);
-  return page.evaluate(
-    async (s) => {
-      window.updates = [];
-      window.startProgress = [];
-      const rt = await window.driftline.createRuntime({
-        model: s.model,
-        collector: s.collector,
-        appKey: s.appKey,
-        backends: ['wasm'],
-        updates: { intervalMs: 0, onVisible: false, shadow: s.shadow },
-        onProgress: (p) => window.startProgress.push(p),
-      });
-      rt.on('update', (e) => window.updates.push(e));
-      window.rt = rt;
-      return { ...(rt as Managed).rollout(), info: rt.info() };
-    },
-    { model, collector: collector.url, appKey: collector.ingestKey, shadow },
-  );
+function open(page: Page, model: string, shadow = false) {
+  return openManaged(page, server.url, {
+    model,
+    collector: collector.url,
+    appKey: collector.ingestKey,
+    onVisible: false,
+    shadow,
+  });
 }
 
-/** The probabilities of the first `n` held-out digits, one run each, from the runtime on the page. */
-function probs(page: Page, n: number): Promise<number[][]> {
-  return page.evaluate(async (count) => {
-    const { pixels } = await window.fixtures.heldout(count);
-    const out: number[][] = [];
-    for (let i = 0; i < count; i++) {
-      const r = await window.rt.run({
-        input: { data: pixels.slice(i * 784, (i + 1) * 784), dims: [1, 784] },
-      });
-      out.push([...(r.probs!.data as Float32Array)]);
-    }
-    return out;
-  }, n);
-}
+const probs = heldoutProbs;
 
 /** The same digits through the ONNX export of `version`, loaded by URL (the parity reference). */
 function onnxProbs(page: Page, version: string, n: number): Promise<number[][]> {

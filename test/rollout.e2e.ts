@@ -1,6 +1,7 @@
 import { bucketOf, createSigningKey } from '@driftline/collector';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
+import { argmax, heldoutProbs, openManaged, startManaged } from './fixtures/rollout/managed-page.ts';
 import { nanDigitsModel, throwingDigitsModel } from './fixtures/rollout/nan-model.ts';
 import { digitsSha, RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
@@ -16,58 +17,29 @@ test.afterAll(async () => {
 });
 
 type Rollout = import('@driftline/runtime').RolloutState;
-type UpdateEvent = import('@driftline/runtime').UpdateEvent;
 
 declare global {
   interface Window {
-    updates: UpdateEvent[];
-    startProgress: { version: string; loaded: number; total: number }[];
     loop?: { stop: boolean; ok: number; failed: number; versions: string[]; done: Promise<void> };
   }
 }
 
 /** Opens the fixture page and starts a runtime on the model `name` through the manifest. */
-async function open(page: Page, name: string, intervalMs = 400): Promise<Rollout> {
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.ready);
-  return page.evaluate(
-    async (s) => {
-      window.updates = [];
-      window.startProgress = [];
-      const rt = await window.driftline.createRuntime({
-        model: s.name,
-        collector: s.collector,
-        appKey: s.appKey,
-        backends: ['wasm'],
-        updates: { intervalMs: s.intervalMs },
-        onProgress: (p) => window.startProgress.push(p),
-        retry: { baseMs: 100, maxMs: 500 },
-      });
-      rt.on('update', (e) => window.updates.push(e));
-      window.rt = rt;
-      return (rt as import('@driftline/runtime').ManagedRuntime).rollout();
-    },
-    { name, collector: collector.url, appKey: collector.ingestKey, intervalMs },
-  );
+function open(page: Page, name: string, intervalMs = 400): Promise<Rollout> {
+  return openManaged(page, server.url, {
+    model: name,
+    collector: collector.url,
+    appKey: collector.ingestKey,
+    intervalMs,
+  });
 }
 
 const rollout = (page: Page) =>
   page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).rollout());
 
 /** Runs `n` held-out digits one by one; answers the predicted classes. */
-function classify(page: Page, n: number): Promise<number[]> {
-  return page.evaluate(async (count) => {
-    const { pixels } = await window.fixtures.heldout(count);
-    const out: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const r = await window.rt.run({
-        input: { data: pixels.slice(i * 784, (i + 1) * 784), dims: [1, 784] },
-      });
-      const p = r.probs!.data as Float32Array;
-      out.push(p.indexOf(Math.max(...p)));
-    }
-    return out;
-  }, n);
+async function classify(page: Page, n: number): Promise<number[]> {
+  return (await heldoutProbs(page, n)).map(argmax);
 }
 
 /** Keeps running digits in the background until stopped, counting failures. */
@@ -295,24 +267,15 @@ test('with a public key, a signed manifest is accepted and an altered one refuse
     .toBe(true);
   await page.goto(server.url);
   await page.waitForFunction(() => window.ready);
-  const start = (key: string) =>
-    page.evaluate(
-      async (s) => {
-        window.updates = [];
-        const rt = await window.driftline.createRuntime({
-          model: s.model,
-          collector: s.collector,
-          appKey: s.appKey,
-          publicKey: s.key,
-          backends: ['wasm'],
-          updates: { intervalMs: 0 },
-        });
-        rt.on('update', (e) => window.updates.push(e));
-        window.rt = rt;
-        return (rt as import('@driftline/runtime').ManagedRuntime).rollout().version;
-      },
-      { model, collector: collector.url, appKey: collector.ingestKey, key },
-    );
+  const start = async (key: string) =>
+    (
+      await startManaged(page, {
+        model,
+        collector: collector.url,
+        appKey: collector.ingestKey,
+        publicKey: key,
+      })
+    ).version;
   expect(await start(publicKey)).toBe('1.0.0');
   await page.evaluate(() => window.rt.dispose());
   // Another key: refused at start.
