@@ -1,9 +1,6 @@
 // The ceiling for the collector ingest benchmark: a bare Fastify route that only parses the same
 // JSON body and answers 200. Started by bench/collector.bench.ts as its own process.
-import { createRequire } from 'node:module';
-
-const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
-const { default: Fastify } = (await import(fromCollector.resolve('fastify'))) as typeof import('fastify');
+import Fastify from 'fastify';
 
 const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
 app.post('/v1/telemetry', async (req) => {

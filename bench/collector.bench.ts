@@ -145,7 +145,7 @@ async function load(url: string, key: string, pid?: number): Promise<Load> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       requests: [
         {
-          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: batchBody(i++, start) }),
+          setupRequest: (req) => ({ ...req, body: batchBody(i++, start) }),
         },
       ],
     });
