@@ -14,9 +14,11 @@ export interface CollectorMetrics {
   events: Counter<'kind'>;
 }
 
-/** Creates the metrics; `defaults` adds the process metrics (CPU, memory, event loop). */
-export function createMetrics(defaults = true): CollectorMetrics {
-  const registry = new Registry();
+/**
+ * Creates the metrics; `defaults` adds the process metrics (CPU, memory, event loop). `registry`
+ * is where they register: a `serve --workers` worker passes one that aggregates across workers.
+ */
+export function createMetrics(defaults = true, registry: Registry = new Registry()): CollectorMetrics {
   if (defaults) collectDefaultMetrics({ register: registry, prefix: 'driftline_' });
   const registers = [registry];
   return {
@@ -66,6 +68,8 @@ export function createMetrics(defaults = true): CollectorMetrics {
     pendingParts: new Gauge({
       name: 'driftline_rollup_parts_pending',
       help: 'Stored windows not yet compacted into rollups (the compaction queue).',
+      // one shared table: with several workers, the value of the worker answering the scrape (fresh)
+      aggregator: 'first',
       registers,
     }),
     events: new Counter({

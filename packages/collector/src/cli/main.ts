@@ -7,6 +7,7 @@ export const USAGE = `usage: driftline <command> [options]
 
   serve    [--port 8787] [--host 127.0.0.1] [--data-dir .driftline/data] [--database-url postgres://…]
            [--dev] [--cors-origins a,b] [--log-level info] [--webhook-url URL]
+           [--workers N]   N processes share the port (1..64, default 1; needs --database-url)
   keys create --role ingest|read|admin [--app NAME] [--origins a,b] [--label TEXT] [--data-dir|--database-url]
   keys list   [--data-dir|--database-url]
   keys revoke <id> [--data-dir|--database-url]

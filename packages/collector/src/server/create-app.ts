@@ -14,6 +14,7 @@ import { registryRoutes } from '../routes/registry-routes.ts';
 import { rolloutRoutes } from '../routes/rollout-routes.ts';
 import { telemetryRoutes } from '../routes/telemetry-route.ts';
 import type { Storage } from '../storage/storage.ts';
+import { ClusterWorkerRegistry } from './cluster-worker.ts';
 import type { CollectorContext } from './context.ts';
 import { errorHandler } from './error-handler.ts';
 import { OpenApiCollector } from './openapi.ts';
@@ -26,7 +27,10 @@ import { type CollectorOptions, DEFAULT_RATE_LIMIT } from './options.ts';
 export async function createApp(
   storage: Storage,
   opts: CollectorOptions = {},
-  metrics: CollectorMetrics = createMetrics(),
+  metrics: CollectorMetrics = createMetrics(
+    true,
+    opts.clusterWorker ? new ClusterWorkerRegistry() : undefined,
+  ),
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const bodyLimit = opts.bodyLimit ?? 256 * 1024;
   const app = Fastify({
@@ -53,6 +57,12 @@ export async function createApp(
   const openapi = new OpenApiCollector();
   app.addHook('onRoute', openapi.onRoute);
   app.decorateRequest('principal', null);
+  if (opts.clusterWorker) {
+    const pid = String(process.pid);
+    app.addHook('onRequest', async (_req, reply) => {
+      reply.header('x-driftline-worker', pid);
+    });
+  }
   app.addHook('onRequest', authenticate(ctx.keys));
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

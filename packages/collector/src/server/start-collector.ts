@@ -89,7 +89,14 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Colle
       close: () => {
         closing ??= (async () => {
           ctx.ready = false;
-          await app.close();
+          // Node closes the idle keep-alive connections once, when close starts; one that finishes an
+          // in-flight request afterwards would hold close open until its keep-alive timeout (72 s).
+          const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+          try {
+            await app.close();
+          } finally {
+            clearInterval(idle);
+          }
           await Promise.all([
             compactor.stop(),
             alerts.stop(),

@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createKey } from '../src/auth/keys.ts';
+import { main } from '../src/cli/main.ts';
+import { RateLimiter } from '../src/ingest/rate-limiter.ts';
+import { perWorkerRateLimit } from '../src/server/options.ts';
+import { openStorage } from '../src/storage/open-storage.ts';
+import { makeBatch, makeProfile } from './fixtures.ts';
+import { freshDatabaseUrl } from './postgres-helpers.ts';
+import { type CollectorProcess, pool, spawnCollector } from './spawn-collector.ts';
+
+/** POSTs a batch; answers the status, whether it was a duplicate and which worker (pid) answered. */
+async function post(url: string, key: string, batch: unknown) {
+  try {
+    const res = await fetch(`${url}/v1/telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(batch),
+    });
+    const body = (await res.json()) as { duplicate?: boolean };
+    return { status: res.status, duplicate: body.duplicate, worker: res.headers.get('x-driftline-worker') };
+  } catch {
+    return { status: null, duplicate: undefined, worker: null };
+  }
+}
+
+/** The value of one sample line of a Prometheus text exposition. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('serve --workers 2 on one PostgreSQL', () => {
+  let databaseUrl: string;
+  let collector: CollectorProcess;
+  let ingest: string;
+  let read: string;
+  let stopped = false;
+
+  beforeAll(async () => {
+    databaseUrl = await freshDatabaseUrl();
+    const storage = await openStorage({ databaseUrl });
+    ingest = (await createKey(storage, 'ingest')).secret;
+    read = (await createKey(storage, 'read')).secret;
+    await storage.close();
+    collector = await spawnCollector(['--database-url', databaseUrl, '--workers', '2']);
+  });
+  afterAll(async () => {
+    if (!stopped) await collector.stop();
+  });
+
+  it('answers on one real port, counts exactly, sums /metrics over both workers and stops cleanly', async () => {
+    expect(collector.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    const start = Date.now() - 3 * 60_000;
+    const batches = Array.from({ length: 300 }, (_, d) =>
+      makeBatch({
+        model: 'fleet',
+        deviceId: `device-${d}`,
+        start,
+        profile: makeProfile(1 + (d % 3), { seed: d }),
+      }),
+    );
+    const expected = batches.reduce((s, _b, d) => s + 1 + (d % 3), 0);
+    // every third batch is retried, concurrently with its first send
+    const sends = batches.flatMap((b, i) => (i % 3 === 0 ? [b, b] : [b]));
+    const results = await pool(
+      24,
+      sends.map((b) => () => post(collector.url, ingest, b)),
+    );
+    expect(results.filter((r) => r.status !== 200).slice(0, 3)).toEqual([]);
+    expect(results.filter((r) => r.duplicate === false)).toHaveLength(batches.length);
+    expect(results.filter((r) => r.duplicate === true)).toHaveLength(100);
+    expect(new Set(results.map((r) => r.worker)).size).toBe(2);
+
+    const summary = await fetch(`${collector.url}/v1/models/fleet/summary`, {
+      headers: { authorization: `Bearer ${read}` },
+    });
+    expect(await summary.json()).toMatchObject({ inferences: expected, devices: 300 });
+
+    // whichever worker answers the scrape, the counters are the whole collector's
+    for (let i = 0; i < 4; i++) {
+      const text = await (await fetch(`${collector.url}/metrics`)).text();
+      expect(sample(text, 'driftline_ingest_batches_total{result="stored"}')).toBe(300);
+      expect(sample(text, 'driftline_ingest_batches_total{result="duplicate"}')).toBe(100);
+      expect(sample(text, 'driftline_ingest_inferences_total')).toBe(expected);
+    }
+
+    // SIGTERM while 60 more batches are in flight: exit 0, and every batch answered 200 is stored
+    const late = Array.from({ length: 60 }, (_, d) =>
+      makeBatch({ model: 'fleet', deviceId: `late-${d}`, start }),
+    );
+    const inFlight = pool(
+      12,
+      late.map((b) => () => post(collector.url, ingest, b)),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    stopped = true;
+    expect(await collector.stop()).toBe(0);
+    const lateResults = await inFlight;
+    const acknowledged = late.filter((_b, i) => lateResults[i]!.status === 200).map((b) => b.batchId);
+    const storage = await openStorage({ databaseUrl });
+    try {
+      const rows = await storage.query<{ batch_id: string }>('SELECT batch_id FROM batches');
+      const stored = new Set(rows.map((r) => r.batch_id));
+      expect(stored.size).toBe(300 + acknowledged.length);
+      for (const id of [...batches.map((b) => b.batchId), ...acknowledged]) expect(stored.has(id)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+/** The pid of the worker that answers /healthz on a new connection. */
+function workerOnNewConnection(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    // a connection the primary hands to a worker as it dies is lost (a Node cluster limit): time out
+    const req = request(`${url}/healthz`, { agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.headers['x-driftline-worker'] as string | undefined);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+describe('serve --workers: workers that die', () => {
+  it('replaces a worker killed with SIGKILL and keeps serving on the same port', async () => {
+    const collector = await spawnCollector(['--database-url', await freshDatabaseUrl(), '--workers', '2']);
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 20 && seen.size < 2; i++) seen.add((await workerOnNewConnection(collector.url))!);
+      expect(seen.size).toBe(2);
+      const [victim, survivor] = [...seen].map(Number) as [number, number];
+      process.kill(victim, 'SIGKILL');
+      let replacement: string | undefined;
+      for (let i = 0; i < 200 && replacement === undefined; i++) {
+        const pid = await workerOnNewConnection(collector.url);
+        if (pid !== undefined && Number(pid) !== victim && Number(pid) !== survivor) replacement = pid;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(replacement).toBeDefined();
+    } finally {
+      expect(await collector.stop()).toBe(0);
+    }
+  });
+
+  it('gives up with exit code 1 when workers keep dying at start (port taken)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const bin = fileURLToPath(new URL('../bin/driftline.mjs', import.meta.url));
+      const child = spawn(
+        process.execPath,
+        [bin, 'serve', '--port', String(port), '--log-level', 'warn', '--workers', '2'],
+        {
+          env: { ...process.env, DATABASE_URL: await freshDatabaseUrl() },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(stderr).toContain('giving up');
+      expect(stderr).not.toContain('listening on');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('serve --workers usage errors', () => {
+  it('refuses --workers with PGlite and out-of-range counts', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
+    try {
+      expect(await main(['serve', '--workers', '2', '--data-dir', '/nonexistent/driftline'])).toBe(2);
+      expect(errors[0]).toContain(
+        '--workers needs --database-url: the embedded database belongs to one process',
+      );
+      for (const bad of ['0', '65', '1.5', 'two']) {
+        expect(await main(['serve', '--workers', bad, '--database-url', 'postgres://unused/db'])).toBe(2);
+      }
+      expect(errors.at(-1)).toContain('--workers must be an integer in 1..64 (got "two")');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('per-worker rate limits', () => {
+  it("divide a key's limits by the workers so that round-robin traffic gets the configured total", () => {
+    const limits = perWorkerRateLimit(2, {
+      perKeyPerS: 10,
+      perKeyBurst: 20,
+      perDevicePerS: 5,
+      perDeviceBurst: 30,
+    });
+    expect(limits).toEqual({ perKeyPerS: 5, perKeyBurst: 10, perDevicePerS: 5, perDeviceBurst: 30 });
+    const workers = [0, 1].map(() => new RateLimiter(limits.perKeyPerS, limits.perKeyBurst));
+    const now = 1_000_000;
+    const allowed = (n: number, t: number) =>
+      Array.from({ length: n }, (_, i) => workers[i % 2]!.take('key', t)).filter((w) => w === 0).length;
+    expect(allowed(40, now)).toBe(20); // the configured burst, in all
+    expect(allowed(40, now + 1_000)).toBe(10); // then the configured rate, in all
+  });
+});
