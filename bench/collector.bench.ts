@@ -3,6 +3,7 @@
 // the drift query over a day of 1-minute rollups, beside the in-memory decode+merge it must do.
 // No assertions: tests assert, benchmarks report.
 //   npx tsx bench/collector.bench.ts            (BENCH_SECONDS=10 per target by default)
+//   BENCH_WORKERS=2 …                           (the PostgreSQL collector as `serve --workers 2`)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /** Which parts to run (comma-separated): bare, pglite, postgres, drift. Default: all. */
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'bare,pglite,postgres,drift').split(','));
+/** `serve --workers` for the PostgreSQL target (cluster workers share its port). Default 1. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
 const BIN = fileURLToPath(new URL('../packages/collector/bin/driftline.mjs', import.meta.url));
 
@@ -105,6 +108,21 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds used so far by a process and its children (a `serve --workers` primary and its workers). */
+function treeCpuSeconds(pid: number | undefined): number {
+  let total = cpuSeconds(pid);
+  for (const child of readdirSync('/proc')) {
+    if (!/^\d+$/.test(child)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === pid) total += cpuSeconds(Number(child));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** CPU seconds used so far by every PostgreSQL server process on this machine (Linux). */
 function postgresCpuSeconds(): number {
   let total = 0;
@@ -150,11 +168,11 @@ async function load(url: string, key: string, pid?: number): Promise<Load> {
       ],
     });
   await run(2); // warm-up: JIT, connection pools, first rollup rows
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = treeCpuSeconds(pid);
   const pg0 = postgresCpuSeconds();
   const client0 = process.cpuUsage();
   const r = await run(SECONDS);
-  const cpu = cpuSeconds(pid) - cpu0;
+  const cpu = treeCpuSeconds(pid) - cpu0;
   const client = process.cpuUsage(client0);
   const n = Math.max(1, r.requests.total);
   return {
@@ -318,6 +336,7 @@ async function main() {
     const collector = async (
       storage: { dataDir: string } | { databaseUrl: string },
       nodeArgs: string[] = [],
+      serveArgs: string[] = [],
     ) => {
       const s = await openStorage(storage);
       const key = (await createKey(s, 'ingest')).secret;
@@ -333,6 +352,7 @@ async function main() {
         '--log-level',
         'warn',
         ...where,
+        ...serveArgs,
       ]);
       const result = await load(server.url, key, server.child.pid);
       await stop(server.child);
@@ -341,9 +361,10 @@ async function main() {
     if (TARGETS.has('pglite')) results.PGlite = await collector({ dataDir: join(dir, 'pglite') });
     if (TARGETS.has('postgres')) {
       const prof = process.env.BENCH_CPU_PROF;
-      results.PostgreSQL = await collector(
+      results[WORKERS > 1 ? `PostgreSQL, ${WORKERS} workers` : 'PostgreSQL'] = await collector(
         { databaseUrl: pgServer.url },
         prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [],
+        WORKERS > 1 ? ['--workers', String(WORKERS)] : [],
       );
     }
 

@@ -137,7 +137,8 @@ describe('serve --workers: workers that die', () => {
       const [victim, survivor] = [...seen].map(Number) as [number, number];
       process.kill(victim, 'SIGKILL');
       let replacement: string | undefined;
-      for (let i = 0; i < 200 && replacement === undefined; i++) {
+      const deadline = Date.now() + 30_000; // bounded below the test timeout, so that stop() runs
+      while (replacement === undefined && Date.now() < deadline) {
         const pid = await workerOnNewConnection(collector.url);
         if (pid !== undefined && Number(pid) !== victim && Number(pid) !== survivor) replacement = pid;
         else await new Promise((r) => setTimeout(r, 50));
@@ -166,7 +167,13 @@ describe('serve --workers: workers that die', () => {
       child.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
       });
-      const code = await new Promise((r) => child.once('exit', r));
+      const code = await new Promise((r) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 40_000); // never outlive the test
+        child.once('exit', (c) => {
+          clearTimeout(timer);
+          r(c);
+        });
+      });
       expect(code).toBe(1);
       expect(stderr).toContain('giving up');
       expect(stderr).not.toContain('listening on');
