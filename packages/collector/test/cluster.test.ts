@@ -149,6 +149,37 @@ describe('serve --workers: workers that die', () => {
     }
   });
 
+  it('exits 0 on Ctrl-C, which signals the primary and every worker at once', async () => {
+    const bin = fileURLToPath(new URL('../bin/driftline.mjs', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--port', '0', '--log-level', 'warn', '--workers', '2'],
+      {
+        detached: true, // its own process group, as a terminal gives it
+        env: { ...process.env, DATABASE_URL: await freshDatabaseUrl() },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    const exited = new Promise((r) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000); // never outlive the test
+      child.once('close', (c) => {
+        clearTimeout(timer);
+        r(c);
+      });
+    });
+    await new Promise<void>((resolve) =>
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('listening on')) resolve();
+      }),
+    );
+    expect(stderr).toMatch(/listening on http:\/\/127\.0\.0\.1:[1-9]\d* \(storage: postgres, 2 workers\)/);
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain('starting a new one');
+  });
+
   it('gives up with exit code 1 when workers keep dying at start (port taken)', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -169,7 +200,7 @@ describe('serve --workers: workers that die', () => {
       });
       const code = await new Promise((r) => {
         const timer = setTimeout(() => child.kill('SIGKILL'), 40_000); // never outlive the test
-        child.once('exit', (c) => {
+        child.once('close', (c) => {
           clearTimeout(timer);
           r(c);
         });

@@ -85,6 +85,7 @@ async function servePrimary(opts: CollectorOptions, workers: number): Promise<nu
 
 /** A worker: one collector on the shared port, until the primary (or a signal) says stop. */
 async function serveWorker(opts: CollectorOptions, workers: number): Promise<number> {
+  const shutdown = shutdownRequested();
   try {
     const collector = await startCollector({
       ...opts,
@@ -93,7 +94,7 @@ async function serveWorker(opts: CollectorOptions, workers: number): Promise<num
       clusterWorker: true,
     });
     announceReady(collector.url, collector.port, collector.storage.kind);
-    await shutdownRequested();
+    await shutdown;
     await collector.close();
     return 0;
   } finally {

@@ -122,6 +122,8 @@ export function startClusterPrimary(opts: ClusterPrimaryOptions): ClusterPrimary
     const w = cluster.fork();
     live.set(w.id, w);
     w.on('message', (m: unknown) => onMessage(w, m));
+    // a send to a worker that is disconnecting fails later with EPIPE: its exit event follows
+    w.on('error', () => {});
     w.once('exit', (exitCode: number | null, signal: string | null) => onExit(w, exitCode, signal));
   };
 
@@ -159,7 +161,8 @@ export function startClusterPrimary(opts: ClusterPrimaryOptions): ClusterPrimary
     if (!stopping) {
       stopping = true;
       for (const w of live.values()) {
-        if (!send(w, { type: 'driftline:shutdown' })) w.process.kill('SIGTERM');
+        // a worker already disconnected is on its way out (it closed on its own signal)
+        if (w.isConnected() && !send(w, { type: 'driftline:shutdown' })) w.process.kill('SIGTERM');
         setTimeout(() => {
           if (live.has(w.id)) {
             opts.log(`worker ${w.process.pid} did not close within ${closeTimeoutMs / 1000} s; killing it`);

@@ -62,20 +62,18 @@ export function announceReady(url: string, port: number, storage: string): void 
   send({ type: 'driftline:ready', url, port, storage });
 }
 
-/** Resolves on SIGINT, SIGTERM or the primary's shutdown message, whichever comes first. */
+/**
+ * Resolves on SIGINT, SIGTERM or the primary's shutdown message, whichever comes first. The signal
+ * handlers stay for the rest of the process: Ctrl-C signals the primary and every worker at once,
+ * and a second signal must not kill a worker that is still closing.
+ */
 export function shutdownRequested(): Promise<void> {
   return new Promise((resolve) => {
-    const onMessage = (m: unknown) => {
+    const stop = () => resolve();
+    process.on('message', (m: unknown) => {
       if (isDriftlineMessage(m) && m.type === 'driftline:shutdown') stop();
-    };
-    const stop = () => {
-      process.off('message', onMessage);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('message', onMessage);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    });
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
