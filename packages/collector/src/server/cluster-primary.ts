@@ -59,6 +59,8 @@ export function startClusterPrimary(opts: ClusterPrimaryOptions): ClusterPrimary
   const ready = new Set<number>();
   const rounds = new Map<number, CollectRound>();
   const crashes: number[] = [];
+  /** Workers stopped with SIGTERM while still starting (they may not handle it yet). */
+  const terminated = new Set<number>();
   let nextRound = 0;
   let stopping = false;
   let code = 0;
@@ -132,7 +134,7 @@ export function startClusterPrimary(opts: ClusterPrimaryOptions): ClusterPrimary
     ready.delete(w.id);
     const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
     if (stopping) {
-      if (exitCode !== 0) code = 1;
+      if (exitCode !== 0 && !terminated.has(w.id)) code = 1;
     } else if (exitCode === 0 && !signal) {
       opts.log(`worker ${w.process.pid} exited (${how})`);
     } else {
@@ -161,8 +163,13 @@ export function startClusterPrimary(opts: ClusterPrimaryOptions): ClusterPrimary
     if (!stopping) {
       stopping = true;
       for (const w of live.values()) {
-        // a worker already disconnected is on its way out (it closed on its own signal)
-        if (w.isConnected() && !send(w, { type: 'driftline:shutdown' })) w.process.kill('SIGTERM');
+        if (!ready.has(w.id)) {
+          // still starting: it may not listen for messages yet, and has nothing in flight
+          terminated.add(w.id);
+          w.process.kill('SIGTERM');
+        } else if (w.isConnected() && !send(w, { type: 'driftline:shutdown' })) {
+          w.process.kill('SIGTERM');
+        } // a worker already disconnected is on its way out (it closed on its own signal)
         setTimeout(() => {
           if (live.has(w.id)) {
             opts.log(`worker ${w.process.pid} did not close within ${closeTimeoutMs / 1000} s; killing it`);
