@@ -227,7 +227,12 @@ describe('serve --workers usage errors', () => {
         expect(await main(['serve', '--workers', bad, '--database-url', 'postgres://unused/db'])).toBe(2);
       }
       expect(errors.at(-1)).toContain('--workers must be an integer in 1..64 (got "two")');
+      vi.stubEnv('DRIFTLINE_WORKERS', '3');
+      vi.stubEnv('DATABASE_URL', '');
+      expect(await main(['serve', '--data-dir', '/nonexistent/driftline'])).toBe(2);
+      expect(errors.at(-1)).toContain('--workers needs --database-url');
     } finally {
+      vi.unstubAllEnvs();
       spy.mockRestore();
     }
   });
