@@ -6,7 +6,7 @@ import { createKey } from '../src/auth/keys.ts';
 import { prepareBatch } from '../src/ingest/prepare-batch.ts';
 import { storeBatches } from '../src/ingest/store-batch.ts';
 import { compactOnce, dropFineRollups } from '../src/rollups/compactor.ts';
-import { partCacheFor } from '../src/rollups/part-cache.ts';
+import { PartCache, partCacheFor } from '../src/rollups/part-cache.ts';
 import { minuteBucket } from '../src/rollups/rollup-key.ts';
 import { createApp } from '../src/server/create-app.ts';
 import type { Storage } from '../src/storage/storage.ts';
@@ -94,6 +94,40 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
         [ids[1], 3],
       ]);
       expect((await get('/v1/models/group/summary')).json()).toMatchObject({ inferences: 10 });
+    });
+
+    it("compacts its own parts first and another replica's only a round later", async () => {
+      while ((await compactOnce(storage)) > 0); // earlier tests' parts out of the way
+      // Two replicas' part caches on one storage: each stores 2 parts, as its ingest route would.
+      const replicas = [new PartCache(), new PartCache()];
+      for (const [r, cache] of replicas.entries()) {
+        for (const n of [1, 2]) {
+          const { prepared } = prepareBatch(
+            makeBatch({ model: 'claim', deviceId: `r${r}-${n}`, profile: makeProfile(n) }),
+            null,
+          );
+          const [result] = await storeBatches(storage, [prepared]);
+          for (const part of prepared.parts) cache.set([...result!.partIds.values()][0]!, part.decoded);
+        }
+      }
+      const pending = async () =>
+        (
+          await storage.query<{ n: number }>(
+            "SELECT count(*)::integer AS n FROM rollup_parts WHERE model = 'claim'",
+          )
+        )[0]!.n;
+      const [a, b] = replicas as [PartCache, PartCache];
+      expect(await compactOnce(storage, 100, a)).toBe(2); // its own two; b's are new to it
+      expect(a.size).toBe(0);
+      expect(await pending()).toBe(2);
+      expect(await compactOnce(storage, 100, b)).toBe(2); // b's own, from its cache
+      expect(b.size).toBe(0);
+      // A dead replica's parts: stored, never cached anywhere, compacted a round later.
+      const { prepared } = prepareBatch(makeBatch({ model: 'claim', profile: makeProfile(4) }), null);
+      await storeBatches(storage, [prepared]);
+      expect(await compactOnce(storage, 100, a)).toBe(0);
+      expect(await compactOnce(storage, 100, a)).toBe(1);
+      expect((await get('/v1/models/claim/summary')).json()).toMatchObject({ inferences: 10 });
     });
 
     it('accepts gzip and merges several windows of one key', async () => {

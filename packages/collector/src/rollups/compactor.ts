@@ -26,12 +26,8 @@ interface PartRow extends RollupKey {
  */
 export async function compactOnce(storage: Storage, limit = 2_000, cache?: PartCache): Promise<number> {
   return storage.transaction(async (tx) => {
-    const claimed = await tx.query<{ id: number }>(
-      'SELECT id FROM rollup_parts ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-      [limit],
-    );
-    if (claimed.length === 0) return 0;
-    const ids = claimed.map((r) => Number(r.id));
+    const ids = cache ? await claimOwnFirst(tx, limit, cache) : await claimAny(tx, limit);
+    if (ids.length === 0) return 0;
     const known = new Map<number, Profile>();
     for (const id of ids) {
       const p = cache?.take(id);
@@ -109,6 +105,40 @@ export async function compactOnce(storage: Storage, limit = 2_000, cache?: PartC
     }
     return parts.length;
   });
+}
+
+async function claimAny(tx: Sql, limit: number): Promise<number[]> {
+  const rows = await tx.query<{ id: number }>(
+    'SELECT id FROM rollup_parts ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+    [limit],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Claims this process's own parts (those whose decoded profiles it holds) first, then parts of
+ * other processes (replicas, `--workers`, a previous run) only once they are older than this
+ * compactor's previous round, so that their owner, which merges them without decoding, gets
+ * them first; a dead owner's parts are still compacted one round later.
+ */
+async function claimOwnFirst(tx: Sql, limit: number, cache: PartCache): Promise<number[]> {
+  const upTo = cache.foreignUpTo;
+  const top = await tx.query<{ m: number | null }>('SELECT max(id) AS m FROM rollup_parts');
+  cache.foreignUpTo = Number(top[0]?.m ?? 0);
+  const own = await tx.query<{ id: number }>(
+    'SELECT id FROM rollup_parts WHERE id = ANY($1::bigint[]) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED',
+    [cache.ids(), limit],
+  );
+  const ids = own.map((r) => Number(r.id));
+  if (ids.length < limit && upTo > 0) {
+    const foreign = await tx.query<{ id: number }>(
+      `SELECT id FROM rollup_parts WHERE id <= $1 AND NOT (id = ANY($2::bigint[]))
+       ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [upTo, ids, limit - ids.length],
+    );
+    for (const r of foreign) ids.push(Number(r.id));
+  }
+  return ids;
 }
 
 /** Adds counts and a profile to one rollup row under its row lock, creating the row if needed. */

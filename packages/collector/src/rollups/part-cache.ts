@@ -8,6 +8,11 @@ import type { Storage } from '../storage/storage.ts';
  */
 export class PartCache {
   readonly #profiles = new Map<number, Profile>();
+  /**
+   * Highest part id in storage when this process's compactor last looked: parts of other
+   * processes up to it have had a whole compaction interval for their owner to take them.
+   */
+  foreignUpTo = 0;
   constructor(private readonly max = 4_096) {}
 
   set(id: number, profile: Profile): void {
