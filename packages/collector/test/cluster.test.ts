@@ -3,13 +3,12 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createKey } from '../src/auth/keys.ts';
 import { main } from '../src/cli/main.ts';
 import { RateLimiter } from '../src/ingest/rate-limiter.ts';
 import { perWorkerRateLimit } from '../src/server/options.ts';
 import { openStorage } from '../src/storage/open-storage.ts';
 import { makeBatch, makeProfile } from './fixtures.ts';
-import { freshDatabaseUrl } from './postgres-helpers.ts';
+import { freshDatabaseUrl, freshDatabaseWithKeys } from './postgres-helpers.ts';
 import { type CollectorProcess, pool, spawnCollector } from './spawn-collector.ts';
 
 /** POSTs a batch; answers the status, whether it was a duplicate and which worker (pid) answered. */
@@ -41,11 +40,7 @@ describe('serve --workers 2 on one PostgreSQL', () => {
   let stopped = false;
 
   beforeAll(async () => {
-    databaseUrl = await freshDatabaseUrl();
-    const storage = await openStorage({ databaseUrl });
-    ingest = (await createKey(storage, 'ingest')).secret;
-    read = (await createKey(storage, 'read')).secret;
-    await storage.close();
+    ({ databaseUrl, ingest, read } = await freshDatabaseWithKeys());
     collector = await spawnCollector(['--database-url', databaseUrl, '--workers', '2']);
   });
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey } from '../src/auth/keys.ts';
 import { openStorage } from '../src/storage/open-storage.ts';
 import { makeBatch, makeProfile } from './fixtures.ts';
-import { freshDatabaseUrl } from './postgres-helpers.ts';
+import { freshDatabaseWithKeys } from './postgres-helpers.ts';
 import { type CollectorProcess, pool, postBatch, spawnCollector } from './spawn-collector.ts';
 
 describe('two collector processes on one PostgreSQL', () => {
@@ -12,11 +11,7 @@ describe('two collector processes on one PostgreSQL', () => {
   let read: string;
 
   beforeAll(async () => {
-    databaseUrl = await freshDatabaseUrl();
-    const storage = await openStorage({ databaseUrl });
-    ingest = (await createKey(storage, 'ingest')).secret;
-    read = (await createKey(storage, 'read')).secret;
-    await storage.close();
+    ({ databaseUrl, ingest, read } = await freshDatabaseWithKeys());
     collectors = await Promise.all([0, 1].map(() => spawnCollector(['--database-url', databaseUrl])));
   });
   afterAll(async () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createKey } from '../src/auth/keys.ts';
+import { openStorage } from '../src/storage/open-storage.ts';
 
 /** Creates an empty database on the test run's PostgreSQL and answers its URL. */
 export async function freshDatabaseUrl(): Promise<string> {
@@ -16,4 +18,21 @@ export async function freshDatabaseUrl(): Promise<string> {
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** A fresh database, migrated, with an ingest and a read key made directly in storage. */
+export async function freshDatabaseWithKeys(): Promise<{
+  databaseUrl: string;
+  ingest: string;
+  read: string;
+}> {
+  const databaseUrl = await freshDatabaseUrl();
+  const storage = await openStorage({ databaseUrl });
+  try {
+    const ingest = (await createKey(storage, 'ingest')).secret;
+    const read = (await createKey(storage, 'read')).secret;
+    return { databaseUrl, ingest, read };
+  } finally {
+    await storage.close();
+  }
 }
