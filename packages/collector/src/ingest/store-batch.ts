@@ -35,9 +35,9 @@ const STORE_BATCHES = `WITH b AS (
   ), p AS (
     INSERT INTO rollup_parts (model, version, role, segment, backend, bucket, inferences, errors, profile)
     SELECT v.model, v.version, v.role, v.segment, v.backend, v.bucket, v.inferences, v.errors,
-           substring($21::bytea FROM v.profile_at FOR v.profile_bytes)
+           substring($22::bytea FROM v.profile_at FOR v.profile_bytes)
     FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[],
-                $13::bigint[], $14::bigint[], $15::integer[], $22::integer[]) WITH ORDINALITY
+                $13::bigint[], $14::bigint[], $15::integer[], $16::integer[]) WITH ORDINALITY
       AS v(batch_id, model, version, role, segment, backend, bucket, inferences, errors, profile_at,
            profile_bytes, ord)
     JOIN b ON b.batch_id = v.batch_id ORDER BY v.ord
@@ -45,12 +45,12 @@ const STORE_BATCHES = `WITH b AS (
   ), d AS (
     INSERT INTO model_devices (model, version, day, device_id)
     SELECT DISTINCT v.model, v.version, v.day, v.device_id
-    FROM unnest($16::text[], $17::text[], $18::text[], $19::integer[], $20::text[])
+    FROM unnest($17::text[], $18::text[], $19::text[], $20::integer[], $21::text[])
       AS v(batch_id, model, version, day, device_id)
     JOIN b ON b.batch_id = v.batch_id ORDER BY 1, 2, 3, 4
-    ON CONFLICT DO NOTHING RETURNING 1
+    ON CONFLICT DO NOTHING
   )
-  SELECT (SELECT json_agg(batch_id) FROM b) AS inserted, (SELECT count(*) FROM d)::integer AS devices,
+  SELECT (SELECT json_agg(batch_id) FROM b) AS inserted,
          (SELECT json_agg(json_build_array(id, model, version, role, segment, backend, bucket, inferences)
                           ORDER BY id) FROM p) AS parts`;
 
@@ -69,11 +69,10 @@ export async function storeBatches(sql: Sql, batches: PreparedBatch[]): Promise<
   });
   const unique = [...first.values()].map((i) => batches[i]!);
   const batchCols = columns(5);
-  const partCols = columns(10);
+  const partCols = columns(11);
   const deviceCols = columns(5);
   // Profiles travel as one binary parameter (no hex text), cut by offset (1-based) and length.
   const profiles: Uint8Array[] = [];
-  const profileBytes: number[] = [];
   let at = 1;
   const ordered: { batchId: string; part: RollupPart }[] = [];
   for (const b of unique) {
@@ -91,9 +90,9 @@ export async function storeBatches(sql: Sql, batches: PreparedBatch[]): Promise<
         part.inferences,
         part.errors,
         at,
+        part.profile.length,
       );
       profiles.push(part.profile);
-      profileBytes.push(part.profile.length);
       at += part.profile.length;
       ordered.push({ batchId: b.batchId, part });
     }
@@ -103,7 +102,7 @@ export async function storeBatches(sql: Sql, batches: PreparedBatch[]): Promise<
   const rows = await sql.query<{
     inserted: string[] | null;
     parts: [number, string, string, string, string, string, number, number][] | null;
-  }>(STORE_BATCHES, [...batchCols, ...partCols, ...deviceCols, Buffer.concat(profiles), profileBytes], {
+  }>(STORE_BATCHES, [...batchCols, ...partCols, ...deviceCols, Buffer.concat(profiles)], {
     name: 'driftline_store_batches',
   });
   const inserted = new Set(rows[0]?.inserted ?? []);
