@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { modelNameParams, rangeQuery } from '../routes/schemas.ts';
+import { modelNameParams, rangeQuery, referenceQuery } from '../routes/schemas.ts';
 import type { CollectorContext } from '../server/context.ts';
 import { modelDistributions } from './feature-distributions.ts';
 import { latencyOverTime } from './latency-over-time.ts';
@@ -45,11 +45,7 @@ export async function dashboardRoutes(
           properties: {
             ...rangeQuery,
             version: { type: 'string', minLength: 1, maxLength: 64 },
-            reference: {
-              type: 'string',
-              description:
-                'registry | baseline | version:<version>; default: the uploaded reference, else baseline',
-            },
+            ...referenceQuery,
           },
           required: ['version'],
           additionalProperties: false,

@@ -4,7 +4,7 @@ import { type LatencyGroupBy, modelLatency } from '../queries/latency.ts';
 import { listModels, modelSummary } from '../queries/summary.ts';
 import { modelTimeseries, TIMESERIES_METRICS } from '../queries/timeseries.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { errorSchema, modelNameParams, rangeQuery } from './schemas.ts';
+import { errorSchema, modelNameParams, rangeQuery, referenceQuery } from './schemas.ts';
 
 const errors = { '4xx': errorSchema };
 const read = { roles: ['read' as const] };
@@ -86,11 +86,7 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
           properties: {
             ...rangeQuery,
             version: { type: 'string' },
-            reference: {
-              type: 'string',
-              description:
-                'registry | baseline | version:<version>; default: the uploaded reference profile when there is one, else baseline',
-            },
+            ...referenceQuery,
           },
           additionalProperties: false,
         },

@@ -23,3 +23,12 @@ export const rangeQuery = {
   from: { type: 'integer', minimum: 0, description: 'Range start, ms since epoch (default: 24 h ago)' },
   to: { type: 'integer', minimum: 0, description: 'Range end, ms since epoch (default: now)' },
 } as const;
+
+/** `reference` of the drift queries: what the window is compared with. */
+export const referenceQuery = {
+  reference: {
+    type: 'string',
+    description:
+      'registry | baseline | version:<version>; default: the uploaded reference profile when there is one, else baseline',
+  },
+} as const;
