@@ -96,6 +96,29 @@ export function describeCollectorApi(name: string, open: () => Promise<Storage>)
       expect((await get('/v1/models/group/summary')).json()).toMatchObject({ inferences: 10 });
     });
 
+    it('stores two groups holding the same batches in opposite orders at once, each batch once', async () => {
+      // Two replicas' group commits can hold the same retried batches in different orders; each
+      // statement takes the ids' index locks in batch-id order, so neither waits on the other in a cycle.
+      for (let round = 0; round < 5; round++) {
+        const group = Array.from(
+          { length: 100 },
+          (_, n) =>
+            prepareBatch(
+              makeBatch({ model: 'cross', deviceId: `x${n}`, profile: makeProfile(1 + (n % 3)) }),
+              null,
+            ).prepared,
+        );
+        const results = await Promise.all([
+          storeBatches(storage, group),
+          storeBatches(storage, [...group].reverse()),
+        ]);
+        const stored = results.flat().filter((r) => !r.duplicate);
+        expect(stored).toHaveLength(group.length);
+      }
+      const made = 5 * Array.from({ length: 100 }, (_, n) => 1 + (n % 3)).reduce((a, b) => a + b);
+      expect((await get('/v1/models/cross/summary')).json()).toMatchObject({ inferences: made });
+    });
+
     it("compacts its own parts first and another replica's only a round later", async () => {
       while ((await compactOnce(storage)) > 0); // earlier tests' parts out of the way
       // Two replicas' part caches on one storage: each stores 2 parts, as its ingest route would.

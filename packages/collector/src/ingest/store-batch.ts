@@ -28,9 +28,11 @@ export async function storeBatch(sql: Sql, b: PreparedBatch): Promise<StoreResul
 
 // One fixed text whatever the number of batches (columns travel as arrays), so PostgreSQL parses
 // and plans it once per connection (a prepared statement) instead of once per group.
+// The batch ids are inserted sorted (ORDER BY 1): every statement takes their index locks in one
+// order, so two replicas storing the same retried batches in different groups never deadlock.
 const STORE_BATCHES = `WITH b AS (
     INSERT INTO batches (batch_id, device_id, key_id, windows, inferences)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[])
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[]) ORDER BY 1
     ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
   ), p AS (
     INSERT INTO rollup_parts (model, version, role, segment, backend, bucket, inferences, errors, profile)
@@ -60,7 +62,8 @@ const STORE_BATCHES = `WITH b AS (
  * as rollup parts (and their devices counted). A concurrent retry of an id waits on the id's
  * unique index, then finds it taken. Parts are merged into rollup rows later by the compactor
  * (append-then-compact), so concurrent writers never contend on a hot rollup row. Several
- * requests' batches share one statement when they arrive together (see BatchWriter).
+ * requests' batches share one statement when they arrive together (see BatchWriter); the ids are
+ * inserted in sorted order, so statements holding the same ids in any order never wait in a cycle.
  */
 export async function storeBatches(sql: Sql, batches: PreparedBatch[]): Promise<StoreResult[]> {
   const first = new Map<string, number>();
