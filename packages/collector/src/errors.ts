@@ -34,6 +34,8 @@ export const unauthorized = (message = 'Send a valid key as "Authorization: Bear
   new CollectorError('unauthorized', 401, message);
 /** A valid key whose role may not use this route. */
 export const forbidden = (message: string) => new CollectorError('forbidden', 403, message);
+/** A browser origin that the ingest key (or, for a preflight, every ingest key) does not allow. */
+export const originNotAllowed = (message: string) => new CollectorError('origin_not_allowed', 403, message);
 /** No data for this model (in the requested range). */
 export const unknownModel = (model: string) =>
   new CollectorError(

@@ -9,9 +9,42 @@ export interface CollectorMetrics {
   ingestWindows: Counter;
   ingestInferences: Counter;
   rejects: Counter<'code'>;
+  refused: Counter<'reason'>;
   dbSeconds: Histogram<'op'>;
   pendingParts: Gauge;
   events: Counter<'kind'>;
+}
+
+/**
+ * Why a request was refused, the label of `driftline_refused_requests_total`: a fixed set, so
+ * that the series stay few. `missing_key` and `unknown_key` (unknown or revoked) are both 401
+ * `unauthorized`; `role` is 403 `forbidden`; `origin` is 403 `origin_not_allowed`, preflights included.
+ */
+export const REFUSAL_REASONS = [
+  'missing_key',
+  'unknown_key',
+  'role',
+  'origin',
+  'rate_limited',
+  'invalid_batch',
+  'payload_too_large',
+  'unsupported_media_type',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+const REASON_OF_CODE: Record<string, RefusalReason> = {
+  forbidden: 'role',
+  origin_not_allowed: 'origin',
+  rate_limited: 'rate_limited',
+  invalid_batch: 'invalid_batch',
+  payload_too_large: 'payload_too_large',
+  unsupported_media_type: 'unsupported_media_type',
+};
+
+/** The refusal reason of an error code, or null for an error that is not a refusal (404, 500, …). */
+export function refusalReason(code: string, sentKey: boolean): RefusalReason | null {
+  if (code === 'unauthorized') return sentKey ? 'unknown_key' : 'missing_key';
+  return REASON_OF_CODE[code] ?? null;
 }
 
 /**
@@ -58,6 +91,7 @@ export function createMetrics(defaults = true, registry: Registry = new Registry
       labelNames: ['code'],
       registers,
     }),
+    refused: refusedCounter(registers),
     dbSeconds: new Histogram({
       name: 'driftline_db_duration_seconds',
       help: 'Storage operation duration by operation.',
@@ -79,4 +113,16 @@ export function createMetrics(defaults = true, registry: Registry = new Registry
       registers,
     }),
   };
+}
+
+function refusedCounter(registers: Registry[]): Counter<'reason'> {
+  const counter = new Counter({
+    name: 'driftline_refused_requests_total',
+    help: 'Requests refused, by reason (key, role, origin, rate limit, invalid batch, …).',
+    labelNames: ['reason'],
+    registers,
+  });
+  // Every reason is exported from the start (at 0), so a dashboard sees the series before the first refusal.
+  for (const reason of REFUSAL_REASONS) counter.inc({ reason }, 0);
+  return counter;
 }

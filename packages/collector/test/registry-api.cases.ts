@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../src/auth/keys.ts';
 import { bucketOf, inPercent } from '../src/rollout/bucket.ts';
+import { buildManifest, MANIFEST_TTL_MS } from '../src/rollout/build-manifest.ts';
 import { evaluateRollouts } from '../src/rollout/evaluate-rollouts.ts';
 import { createSigningKey } from '../src/rollout/signing-keys.ts';
 import { createApp } from '../src/server/create-app.ts';
@@ -403,11 +404,23 @@ export function describeRegistryApi(
 
     it('signs manifests once a signing key exists; the public key verifies them and a changed one fails', async () => {
       const unsigned = await call('GET', '/v1/models/digits/manifest?device=s', ingest);
-      const { publicKey } = await createSigningKey(storage);
+      expect(parseManifest(unsigned.json()).keyId).toBeUndefined();
+      const { id, publicKey } = await createSigningKey(storage);
       await new Promise((r) => setTimeout(r, 1_100)); // the route caches the key for 1 s
       const res = await call('GET', '/v1/models/digits/manifest?device=s', ingest);
       const m = parseManifest(res.json());
       expect(m.signature).toMatch(/^ed25519:/);
+      // Named by its key, and valid for a day from issue: covered by the signature like the rest.
+      expect(m.keyId).toBe(id);
+      expect(m.expiresAt! - m.issuedAt).toBe(MANIFEST_TTL_MS);
+      expect(await verifyManifestSignature({ ...m, expiresAt: m.expiresAt! + 1 }, publicKey)).toBe(false);
+      // An unchanged assignment is still reissued every quarter of the TTL (a new ETag), so a device
+      // revalidating with If-None-Match never ends up holding an expired manifest.
+      const t = Date.UTC(2026, 0, 1);
+      const etagAt = async (at: number) =>
+        (await buildManifest(storage, 'digits', { deviceId: 's' }, null, at)).etag;
+      expect(await etagAt(t + 1)).toBe(await etagAt(t + MANIFEST_TTL_MS / 4 - 1));
+      expect(await etagAt(t + MANIFEST_TTL_MS / 4)).not.toBe(await etagAt(t + 1));
       expect(res.headers.etag).not.toBe(unsigned.headers.etag);
       expect(await verifyManifestSignature(m, publicKey)).toBe(true);
       expect(await verifyManifestSignature({ ...m, version: '1.1.0' }, publicKey)).toBe(false);

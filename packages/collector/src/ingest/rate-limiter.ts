@@ -1,9 +1,16 @@
+/** A token-bucket limiter: `take` answers 0 when allowed, else the seconds to wait before retrying. */
+export interface Limiter {
+  readonly ratePerS: number;
+  readonly burst: number;
+  take(key: string): number | Promise<number>;
+}
+
 /**
  * Token buckets keyed by a string (a key id, a device id): `ratePerS` tokens a second, at most
- * `burst` saved up. In memory and per process: several replicas each allow the full rate, which is
- * what a per-replica guard against a runaway client needs.
+ * `burst` saved up. In memory and per process: several replicas each allow the full rate. The key
+ * limits use it on PGlite (one process); on PostgreSQL they use the shared `SharedRateLimiter`.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   constructor(
     readonly ratePerS: number,

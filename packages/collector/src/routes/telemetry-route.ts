@@ -1,54 +1,26 @@
 import { createGunzip } from 'node:zlib';
-import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import { listKeys } from '../auth/keys.ts';
-import { forbidden, rateLimited, unsupportedMediaType } from '../errors.ts';
+import { originNotAllowed, rateLimited, unsupportedMediaType } from '../errors.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
+import { ingestCorsHeaders, preflightRoute } from '../ingest/cors.ts';
 import { prepareBatch } from '../ingest/prepare-batch.ts';
 import { partCacheFor } from '../rollups/part-cache.ts';
 import { rollupKeyString } from '../rollups/rollup-key.ts';
 import type { CollectorContext } from '../server/context.ts';
 import { errorSchema } from './schemas.ts';
 
-/** Origins allowed for browser ingest: the configured list plus every active ingest key's origins. */
-function originAllowlist(ctx: CollectorContext) {
-  let cached: { at: number; origins: Set<string> } | null = null;
-  return async (origin: string): Promise<boolean> => {
-    if (ctx.corsOrigins.includes('*') || ctx.corsOrigins.includes(origin)) return true;
-    if (!cached || Date.now() - cached.at > 5_000) {
-      const keys = await listKeys(ctx.storage);
-      const origins = new Set(
-        keys.filter((k) => !k.revokedAt && k.role === 'ingest').flatMap((k) => k.origins),
-      );
-      cached = { at: Date.now(), origins };
-    }
-    return cached.origins.has(origin);
-  };
-}
-
-/** `POST /v1/telemetry`: validate, store once, count. CORS applies to this scope only. */
+/** `POST /v1/telemetry`: validate, store once, count. Also answers every CORS preflight (ingest/cors.ts). */
 export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
-  const allowed = originAllowlist(ctx);
   const writer = new BatchWriter(ctx.storage);
   // Telemetry is JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
-  await app.register(cors, {
-    origin: (origin, cb) => {
-      if (!origin) return cb(null, false);
-      allowed(origin).then(
-        (ok) => cb(null, ok),
-        (err: Error) => cb(err, false),
-      );
-    },
-    methods: ['POST'],
-    allowedHeaders: ['authorization', 'content-type', 'content-encoding'],
-    maxAge: 600,
-  });
+  preflightRoute(app, ctx.origins, ctx.metrics);
 
   app.post(
     '/v1/telemetry',
     {
       config: { roles: ['ingest'] },
+      onSend: ingestCorsHeaders,
       bodyLimit: ctx.bodyLimit,
       schema: {
         summary: 'Ingest one telemetry batch (JSON, optionally Content-Encoding: gzip)',
@@ -82,18 +54,15 @@ export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContex
     async (req) => {
       const principal = req.principal!;
       const origin = req.headers.origin;
-      if (
-        origin &&
-        principal.role === 'ingest' &&
-        principal.origins.length > 0 &&
-        !principal.origins.includes(origin)
-      ) {
-        throw forbidden(`Origin ${origin} is not on this ingest key's allowlist.`);
+      if (!ctx.origins.keyAllows(principal, origin)) {
+        throw originNotAllowed(
+          `Origin ${origin} is not on this ingest key's origins; add it to the key (driftline keys create --origins) or use the page's own key.`,
+        );
       }
-      const keyWait = ctx.keyLimiter.take(principal.id);
+      const keyWait = await ctx.keyLimiter.take(principal.id);
       if (keyWait > 0) throw rateLimited(keyWait);
       const { prepared } = prepareBatch(req.body, principal.id, Date.now(), ctx.batchLimits);
-      const deviceWait = ctx.deviceLimiter.take(prepared.deviceId);
+      const deviceWait = await ctx.deviceLimiter.take(prepared.deviceId);
       if (deviceWait > 0) throw rateLimited(deviceWait);
       const end = ctx.metrics.dbSeconds.startTimer({ op: 'store_batch' });
       const { duplicate, partIds } = await writer.store(prepared);

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { KeyCache } from '../auth/key-cache.ts';
+import type { OriginPolicy } from '../ingest/origin-policy.ts';
 import type { BatchLimits } from '../ingest/prepare-batch.ts';
-import type { RateLimiter } from '../ingest/rate-limiter.ts';
+import type { Limiter } from '../ingest/rate-limiter.ts';
 import type { CollectorMetrics } from '../metrics.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -10,8 +11,12 @@ export interface CollectorContext {
   storage: Storage;
   metrics: CollectorMetrics;
   keys: KeyCache;
-  keyLimiter: RateLimiter;
-  deviceLimiter: RateLimiter;
+  /** Per key: shared by every process on PostgreSQL, in process on PGlite. */
+  keyLimiter: Limiter;
+  /** Per device, in process (a device's batches mostly ride one connection, that is one process). */
+  deviceLimiter: Limiter;
+  /** Which browser origins may call the ingest routes. */
+  origins: OriginPolicy;
   batchLimits: BatchLimits;
   bodyLimit: number;
   corsOrigins: string[];

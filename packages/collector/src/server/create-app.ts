@@ -3,8 +3,10 @@ import { authenticate } from '../auth/authenticate.ts';
 import { KeyCache } from '../auth/key-cache.ts';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { notFound } from '../errors.ts';
+import { OriginPolicy } from '../ingest/origin-policy.ts';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/prepare-batch.ts';
 import { RateLimiter } from '../ingest/rate-limiter.ts';
+import { SharedRateLimiter } from '../ingest/shared-rate-limiter.ts';
 import { type CollectorMetrics, createMetrics } from '../metrics.ts';
 import { openArtifactStore } from '../registry/artifact-store.ts';
 import { alertRoutes } from '../routes/alert-routes.ts';
@@ -44,8 +46,12 @@ export async function createApp(
     storage,
     metrics,
     keys: new KeyCache(storage),
-    keyLimiter: new RateLimiter(rate.perKeyPerS, rate.perKeyBurst),
+    keyLimiter:
+      storage.kind === 'postgres'
+        ? new SharedRateLimiter(storage, rate.perKeyPerS, rate.perKeyBurst)
+        : new RateLimiter(rate.perKeyPerS, rate.perKeyBurst),
     deviceLimiter: new RateLimiter(rate.perDevicePerS, rate.perDeviceBurst),
+    origins: new OriginPolicy(storage, opts.corsOrigins ?? []),
     batchLimits: { ...DEFAULT_BATCH_LIMITS, ...opts.batchLimits },
     bodyLimit,
     corsOrigins: opts.corsOrigins ?? [],

@@ -6,7 +6,7 @@ import {
   storageUnavailable,
   unsupportedMediaType,
 } from '../errors.ts';
-import type { CollectorMetrics } from '../metrics.ts';
+import { type CollectorMetrics, refusalReason } from '../metrics.ts';
 
 const ZLIB_CODES = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'Z_NEED_DICT']);
 
@@ -51,6 +51,8 @@ export function errorHandler(metrics: CollectorMetrics, bodyLimit: number) {
   return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const e = toCollectorError(err, req, bodyLimit);
     metrics.rejects.inc({ code: e.code });
+    const reason = refusalReason(e.code, /^Bearer\s+\S/i.test(req.headers.authorization ?? ''));
+    if (reason) metrics.refused.inc({ reason });
     if (e.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.debug({ code: e.code, msg: e.message }, 'request rejected');
     if (e.code === 'rate_limited' && e.retryAfterS) void reply.header('retry-after', String(e.retryAfterS));

@@ -134,6 +134,14 @@ export const MIGRATIONS: readonly string[] = [
   // a third of PostgreSQL's CPU per batch for profiles that hardly compress).
   `ALTER TABLE rollup_parts SET (toast_tuple_target = 8160);
    ALTER TABLE rollups SET (toast_tuple_target = 8160);`,
+  // Rate-limit token buckets shared by every collector on the database (ingest/shared-rate-limiter.ts).
+  // Unlogged: no WAL per request; after a crash the buckets start full again, which is harmless.
+  `CREATE UNLOGGED TABLE rate_buckets (
+     subject text PRIMARY KEY,
+     tokens double precision NOT NULL,
+     granted boolean NOT NULL,
+     updated_at timestamptz NOT NULL
+   ) WITH (fillfactor = 50);`,
 ];
 
 const LOCK_ID = 7_265_001;
