@@ -8,8 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import {
 } from '@driftline/protocol';
 import { rng } from '@driftline/protocol/testing';
 import autocannon from 'autocannon';
+import { startEmbeddedPostgres } from '../packages/collector/test/embedded-postgres.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -36,7 +36,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'bare,pglite,postgres,drift').split(','));
 /** `serve --workers` for the PostgreSQL target (cluster workers share its port). Default 1. */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
-const fromCollector = createRequire(new URL('../packages/collector/package.json', import.meta.url));
 const BIN = fileURLToPath(new URL('../packages/collector/bin/driftline.mjs', import.meta.url));
 
 /** A realistic window: `n` inferences, 16 numeric features, an argmax label, latency stages. */
@@ -189,33 +188,7 @@ async function load(url: string, key: string, pid?: number): Promise<Load> {
 
 async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
-  const { default: EmbeddedPostgres } = (await import(fromCollector.resolve('embedded-postgres'))) as {
-    default: new (
-      o: Record<string, unknown>,
-    ) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
-  };
-  const dir = await mkdtemp(join(tmpdir(), 'driftline-bench-pg-'));
-  await chmod(dir, 0o777);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startEmbeddedPostgres();
 }
 
 function stats(xs: number[]): { median: number; p95: number } {

@@ -1,16 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import driftline from '@driftline/runtime/vite';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-
-/** Dependencies the runtime's worker imports; pre-bundled up front so the dev server never reloads mid-run. */
-const workerDeps = [
-  '@driftline/runtime > comlink',
-  '@driftline/runtime > idb',
-  '@driftline/runtime > onnxruntime-web',
-  '@driftline/runtime > @tensorflow/tfjs',
-  '@driftline/runtime > @tensorflow/tfjs-backend-wasm',
-  '@driftline/runtime > @tensorflow/tfjs-backend-webgpu',
-];
 
 // The demo page: `pnpm --filter @driftline-internal/demo dev` or `pnpm start` from the root.
 // `vite build` adds the PWA: a web app manifest and a Workbox service worker that precaches the
@@ -19,6 +10,7 @@ const workerDeps = [
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [
+    driftline(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -47,8 +39,6 @@ export default defineConfig({
       },
     }),
   ],
-  optimizeDeps: { include: workerDeps },
-  worker: { format: 'es' },
   server: { port: Number(process.env.PORT ?? 5173), strictPort: true },
   preview: { port: Number(process.env.PORT ?? 4173) },
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 100_000 },

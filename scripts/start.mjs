@@ -108,6 +108,9 @@ try {
   process.env.VITE_DRIFTLINE_COLLECTOR_URL ??= collectorUrl;
   demo = await createServer({
     configFile: join(root, 'demo', 'vite.config.ts'),
+    // The config imports @driftline/runtime/vite from the workspace's TypeScript source: Vite's module
+    // runner loads it, where Node's own loader (the default) cannot.
+    configLoader: 'runner',
     server: { port: demoPort, strictPort: true },
   });
   await demo.listen();

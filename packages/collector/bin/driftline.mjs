@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `driftline` CLI runs the collector's TypeScript source directly on Node 20 through tsx.
+// In the repository, `driftline` runs the collector's TypeScript source through tsx (a dev
+// dependency), so tests and `pnpm start` need no build. The published package's bin is
+// dist/cli/bin.js instead (package.json publishConfig.bin), compiled by `pnpm build`.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/bin.ts');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProfile, fromBase64 } from '@driftline/protocol';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBatch, makeProfile } from '../../test/fixtures.ts';
 import { createKey } from '../auth/keys.ts';
 import { type Collector, startCollector } from '../server/start-collector.ts';
+import { COMMANDS } from './commands.ts';
 import { main } from './main.ts';
 
 /** Runs the CLI in process; answers its exit code and what it printed. */
@@ -67,6 +68,63 @@ describe('driftline CLI', () => {
       expect(r.err).toContain('usage: driftline');
     }
     expect((await cli('--help')).code).toBe(0);
+  });
+
+  describe.each(COMMANDS.map((c) => [c.name, c] as const))('driftline %s', (name, spec) => {
+    const words = name.split(' ');
+
+    it('prints its usage, every option and every environment variable for --help and -h', async () => {
+      for (const help of ['--help', '-h']) {
+        const r = await cli(...words, help);
+        expect(r.code).toBe(0);
+        expect(r.out).toContain(`usage: driftline ${name}`);
+        for (const option of spec.options) {
+          expect(r.out).toContain(`--${option.name}${option.value ? ` ${option.value}` : ''}`);
+          if (option.env) expect(r.out).toMatch(new RegExp(`^  ${option.env}\\s`, 'm'));
+        }
+        for (const env of spec.env ?? []) expect(r.out).toMatch(new RegExp(`^  ${env.name}\\s`, 'm'));
+      }
+    });
+
+    it('rejects an option it does not know with exit code 2, naming it', async () => {
+      const r = await cli(...words, '--no-such-option', 'x');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('Unknown option --no-such-option.');
+      expect(r.err).toContain(`driftline ${name} --help`);
+    });
+
+    it('is listed by driftline --help', async () => {
+      const r = await cli('--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    });
+  });
+
+  it('shows the keys commands for keys --help, and rejects an unknown action or a switch given a value', async () => {
+    const group = await cli('keys', '--help');
+    expect(group.code).toBe(0);
+    for (const c of COMMANDS.filter((c) => c.name.startsWith('keys '))) expect(group.out).toContain(c.name);
+    const unknown = await cli('keys', 'rotate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('Unknown action "keys rotate"');
+    const valued = await cli('serve', '--dev=yes');
+    expect(valued.code).toBe(2);
+    expect(valued.err).toContain('--dev takes no value.');
+    expect((await cli('serve', '-x')).err).toContain('Unknown option -x.');
+  });
+
+  it('documents every environment variable the CLI reads in the help of some command', async () => {
+    const cliDir = new URL('.', import.meta.url);
+    const read = new Set<string>();
+    for (const file of await readdir(cliDir)) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      const text = await readFile(new URL(file, cliDir), 'utf8');
+      for (const m of text.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(m[1]!);
+    }
+    expect(read.size).toBeGreaterThan(5);
+    let helps = '';
+    for (const c of COMMANDS) helps += (await cli(...c.name.split(' '), '--help')).out;
+    for (const name of read) expect(helps, name).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
   });
 
   it('builds a reference profile from samples', async () => {

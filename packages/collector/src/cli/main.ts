@@ -1,77 +1,72 @@
 import { CollectorError } from '../errors.ts';
-import { parseArgs, UsageError } from './args.ts';
-import { keysCommand } from './keys-command.ts';
-import { serveCommand } from './serve-command.ts';
+import { isHelp, parseArgs, UsageError } from './args.ts';
+import type { CommandSpec } from './command-spec.ts';
+import { COMMANDS } from './commands.ts';
+import { commandHelp, groupHelp, overviewHelp, usageLine } from './help.ts';
 
-export const USAGE = `usage: driftline <command> [options]
+/** A usage error about a command group's action word: the group's help goes with it. */
+class GroupUsageError extends UsageError {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
 
-  serve    [--port 8787] [--host 127.0.0.1] [--data-dir .driftline/data] [--database-url postgres://…]
-           [--dev] [--cors-origins a,b] [--log-level info] [--webhook-url URL]
-           [--workers N]   N processes share the port (1..64, default 1; needs --database-url)
-  keys create --role ingest|read|admin [--app NAME] [--origins a,b] [--label TEXT] [--data-dir|--database-url]
-  keys list   [--data-dir|--database-url]
-  keys revoke <id> [--data-dir|--database-url]
-  profile <samples.jsonl> --model M [--version V] [--out FILE]
-  latency <model> [--by backend|segment|version] [--version V] [--url URL] [--key KEY]
-  drift   <model> [--version V] [--reference baseline|registry|version:X] [--url URL] [--key KEY]
-  keys signing [--data-dir|--database-url | --url URL --key ADMIN]   new manifest signing key; prints the public key
-  publish <path> --model M --version V [--format onnx|tfjs] [--reference FILE] [--notes TEXT]
-  rollout <model> --candidate V --percent P [--guard key=value,…] [--reason TEXT]
-  promote <model> | rollback <model> [--reason TEXT]
-  pin     <model> <device> <version> | pin <model> <device> --unpin
-  shadow  <model> --version V --percent P [--sample S] | shadow <model> --off
-  status  <model> [--json]
+/** What a command line asks for: a command to run, or a help page to print. */
+type Resolved = { spec: CommandSpec } | { help: string };
 
-Commands other than serve and keys talk to a running collector: --url/--key or DRIFTLINE_URL/DRIFTLINE_KEY.`;
+/** Finds the command named by the first word(s) of argv; a usage error says which words are wrong. */
+function resolve(argv: string[]): Resolved {
+  const [first, second] = argv;
+  if (first === undefined) throw new UsageError('Give a command.');
+  if (isHelp(first)) return { help: overviewHelp(COMMANDS) };
+  if (first.startsWith('-')) throw new UsageError(`${first} is not a command; the command comes first.`);
+  const single = COMMANDS.find((c) => c.name === first);
+  if (single) return { spec: single };
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+  if (group.length === 0) throw new UsageError(`Unknown command "${first}".`);
+  const spec = second === undefined ? undefined : group.find((c) => c.name === `${first} ${second}`);
+  if (spec) return { spec };
+  if (second !== undefined && isHelp(second)) return { help: groupHelp(first, group) };
+  const actions = group.map((c) => c.name.slice(first.length + 1)).join(', ');
+  throw new GroupUsageError(
+    second === undefined || second.startsWith('-')
+      ? `${first} needs an action: ${actions}.`
+      : `Unknown action "${first} ${second}"; ${first} has ${actions}.`,
+    groupHelp(first, group),
+  );
+}
 
-const SWITCHES = new Set(['dev', 'help', 'json', 'unpin', 'off']);
-
-/** Runs the CLI and answers the exit code: 0 ok, 1 failure, 2 usage error. */
+/**
+ * Runs the CLI and answers the exit code: 0 ok, 1 failure, 2 usage error (3: the drift or the
+ * rollout verdict alerts). `driftline --help`, `driftline <command> --help` (or `-h`) print usage.
+ */
 export async function main(argv: string[]): Promise<number> {
+  let spec: CommandSpec | undefined;
   try {
-    const args = parseArgs(argv, SWITCHES);
-    const command = args.positionals[0];
-    if (!command || args.flags.has('help')) {
-      console.log(USAGE);
-      return command || args.flags.has('help') ? 0 : 2;
+    const resolved = resolve(argv);
+    if ('help' in resolved) {
+      console.log(resolved.help);
+      return 0;
     }
-    switch (command) {
-      case 'serve':
-        return await serveCommand(args);
-      case 'keys':
-        if (args.positionals[1] === 'signing') {
-          const { signingCommand } = await import('./signing-command.ts');
-          return await signingCommand(args);
-        }
-        return await keysCommand(args);
-      case 'publish': {
-        const { publishCommand } = await import('./publish-command.ts');
-        return await publishCommand(args);
-      }
-      case 'rollout':
-      case 'promote':
-      case 'rollback':
-      case 'pin':
-      case 'shadow':
-      case 'status': {
-        const { rolloutCommand } = await import('./rollout-command.ts');
-        return await rolloutCommand(command, args);
-      }
-      case 'profile': {
-        const { profileCommand } = await import('./profile-command.ts');
-        return await profileCommand(args);
-      }
-      case 'latency':
-      case 'drift': {
-        const { queryCommand } = await import('./query-command.ts');
-        return await queryCommand(command, args);
-      }
-      default:
-        throw new UsageError(`Unknown command "${command}".`);
+    spec = resolved.spec;
+    const args = parseArgs(argv, spec.options);
+    if (args.flags.has('help')) {
+      console.log(commandHelp(spec));
+      return 0;
     }
+    return await spec.run(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`driftline: ${err.message}\n\n${USAGE}`);
+      const help =
+        err instanceof GroupUsageError
+          ? err.help
+          : spec
+            ? `${usageLine(spec)}\nRun "driftline ${spec.name} --help" for its options.`
+            : overviewHelp(COMMANDS);
+      console.error(`driftline: ${err.message}\n\n${help}`);
       return 2;
     }
     if (err instanceof CollectorError) {

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createKey } from '../auth/keys.ts';
 import { startClusterPrimary } from '../server/cluster-primary.ts';
 import { announceReady, shutdownRequested } from '../server/cluster-worker.ts';
-import { type CollectorOptions, DEV_KEYS, perWorkerRateLimit } from '../server/options.ts';
+import { type CollectorOptions, DEV_KEYS } from '../server/options.ts';
 import { startCollector } from '../server/start-collector.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import { type Args, flag, intFlag, UsageError } from './args.ts';
@@ -30,7 +30,7 @@ export async function serveCommand(args: Args): Promise<number> {
     corsOrigins: cors ? cors.split(',') : dev ? ['*'] : [],
     dev,
   };
-  if (cluster.isWorker) return serveWorker(opts, workers);
+  if (cluster.isWorker) return serveWorker(opts);
   if (workers > 1) {
     if (!databaseUrl) {
       throw new UsageError('--workers needs --database-url: the embedded database belongs to one process.');
@@ -84,13 +84,12 @@ async function servePrimary(opts: CollectorOptions, workers: number): Promise<nu
 }
 
 /** A worker: one collector on the shared port, until the primary (or a signal) says stop. */
-async function serveWorker(opts: CollectorOptions, workers: number): Promise<number> {
+async function serveWorker(opts: CollectorOptions): Promise<number> {
   const shutdown = shutdownRequested();
   try {
     const collector = await startCollector({
       ...opts,
       dev: false, // the primary made the keys
-      rateLimit: perWorkerRateLimit(workers),
       clusterWorker: true,
     });
     announceReady(collector.url, collector.port, collector.storage.kind);

@@ -3,7 +3,10 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** Where `pnpm --filter @driftline/collector build:dashboard` writes the dashboard. */
+/**
+ * Where `pnpm --filter @driftline/collector build:dashboard` writes the dashboard. The same path
+ * from src/dashboard (in the repository) and dist/dashboard (the published package, which ships it).
+ */
 export const DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 const TYPES: Record<string, string> = {

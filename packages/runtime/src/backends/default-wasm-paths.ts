@@ -1,21 +1,24 @@
-/// <reference path="../vite-env.d.ts" />
-import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import tfjsWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import type { WasmPaths } from './backend.ts';
 
 /**
- * The wasm files as the bundler serves them. Importing each with `?url` makes Vite serve the real
- * file in dev and emit it as an asset in a build, instead of letting ORT or TF.js guess a path next
- * to a pre-bundled chunk (where the dev server answers with index.html: "expected magic word").
+ * Where the wasm files are when the app gave no `wasmPaths`.
+ *
+ * With `assetBase` (esbuild, no bundler): in that folder, where `driftline-runtime copy-assets` put
+ * them. Otherwise the bundler finds them: ORT's own bundle names its wasm with
+ * `new URL(…, import.meta.url)`, and the TF.js files ship in this package's `wasm/` folder, named
+ * the same way here so webpack 5, Vite, Rollup, Parcel and Next.js emit them as assets. TF.js itself
+ * would look next to the bundled worker script, where no bundler puts them.
  */
-export const defaultWasmPaths: Required<WasmPaths> = {
-  onnx: { mjs: ortMjs, wasm: ortWasm },
-  tfjs: {
-    'tfjs-backend-wasm.wasm': tfjsWasm,
-    'tfjs-backend-wasm-simd.wasm': tfjsWasmSimd,
-    'tfjs-backend-wasm-threaded-simd.wasm': tfjsWasmThreaded,
-  },
-};
+export function defaultWasmPaths(assetBase: string | undefined): WasmPaths {
+  if (assetBase !== undefined) return { onnx: assetBase, tfjs: assetBase };
+  return {
+    tfjs: {
+      'tfjs-backend-wasm.wasm': new URL('../../wasm/tfjs-backend-wasm.wasm', import.meta.url).href,
+      'tfjs-backend-wasm-simd.wasm': new URL('../../wasm/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
+      'tfjs-backend-wasm-threaded-simd.wasm': new URL(
+        '../../wasm/tfjs-backend-wasm-threaded-simd.wasm',
+        import.meta.url,
+      ).href,
+    },
+  };
+}

@@ -22,6 +22,16 @@ async function loadOrt(env: BackendEnv): Promise<OrtModule> {
   return ort;
 }
 
+/**
+ * Whether ORT's WebGPU backend really runs: once it has a GPU device it publishes the adapter on
+ * `env.webgpu` as a fixed value. The backend reported is what this probe sees, never what the
+ * import path or the wasm file name suggests (both change as ORT moves WebGPU to a native EP).
+ */
+function webGpuStarted(ort: OrtModule): boolean {
+  const adapter = Object.getOwnPropertyDescriptor(ort.env.webgpu, 'adapter');
+  return adapter !== undefined && 'value' in adapter && Boolean(adapter.value);
+}
+
 const fromOrtType: Record<string, TensorType> = {
   float32: 'float32',
   int32: 'int32',
@@ -79,6 +89,10 @@ export const onnxBackendFactory: BackendFactory = {
       executionProviders: [device],
       graphOptimizationLevel: 'all',
     });
+    if (device === 'webgpu' && !webGpuStarted(ort)) {
+      await session.release();
+      throw new ModelLoadError('onnxruntime-web created the session without starting its WebGPU backend.');
+    }
     return new OnnxBackend(ort, session, device);
   },
 };

@@ -84,6 +84,9 @@ export const tfjsBackendFactory: BackendFactory = {
     if (!(await tf.setBackend(device)))
       throw new ModelLoadError(`TF.js could not initialise its ${device} backend.`);
     await tf.ready();
+    // Reported as the backend TF.js says is active, not the one asked for.
+    if (tf.getBackend() !== device)
+      throw new ModelLoadError(`TF.js runs on ${tf.getBackend()} after asking for ${device}.`);
     const { modelJson, weights } = model;
     const artifacts: Tf.io.ModelArtifacts = {
       modelTopology: modelJson.modelTopology as Tf.io.ModelArtifacts['modelTopology'],

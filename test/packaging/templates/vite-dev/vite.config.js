@@ -1,0 +1,3 @@
+import driftline from '@driftline/runtime/vite';
+
+export default { plugins: [driftline()] };
