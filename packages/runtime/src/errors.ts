@@ -35,6 +35,16 @@ export class ModelIntegrityError extends DriftlineError {
   override name = 'ModelIntegrityError';
 }
 
+/**
+ * A validly signed manifest that is not fresh: older than one this device already accepted (a
+ * replay, e.g. a stale CDN or a hostile proxy) or past its `expiresAt` (a frozen answer). The
+ * device keeps running its last known good version.
+ */
+export class StaleManifestError extends DriftlineError {
+  override readonly code = 'MANIFEST_STALE';
+  override name = 'StaleManifestError';
+}
+
 /** The model was downloaded and verified but no backend could load it. */
 export class ModelLoadError extends DriftlineError {
   override readonly code = 'MODEL_LOAD';
@@ -57,6 +67,15 @@ export class InferenceError extends DriftlineError {
 export class WorkerCrashedError extends DriftlineError {
   override readonly code = 'WORKER_CRASHED';
   override name = 'WorkerCrashedError';
+}
+
+/**
+ * The worker script could not be loaded (not found, or served as something else): with esbuild or
+ * without a bundler, run `npx driftline-runtime copy-assets <dir>` and pass `assetBase`.
+ */
+export class WorkerLoadError extends DriftlineError {
+  override readonly code = 'WORKER_LOAD';
+  override name = 'WorkerLoadError';
 }
 
 /** The runtime was disposed; create a new one. */
@@ -84,9 +103,11 @@ const errorClasses: Record<string, new (message: string) => DriftlineError> = {
   MODEL_FETCH: ModelFetchError,
   MODEL_INTEGRITY: ModelIntegrityError,
   MODEL_LOAD: ModelLoadError,
+  MANIFEST_STALE: StaleManifestError,
   NO_BACKEND: NoBackendError,
   INFERENCE_FAILED: InferenceError,
   WORKER_CRASHED: WorkerCrashedError,
+  WORKER_LOAD: WorkerLoadError,
   DISPOSED: DisposedError,
   UNKNOWN_RUN: UnknownRunError,
 };

@@ -1,5 +1,6 @@
 export type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
 export type { Fallback } from './backends/resolve-backend.ts';
+export { createRuntime } from './create-runtime.ts';
 export {
   DisposedError,
   DriftlineError,
@@ -10,12 +11,16 @@ export {
   ModelIntegrityError,
   ModelLoadError,
   NoBackendError,
+  StaleManifestError,
   UnknownRunError,
   WorkerCrashedError,
+  WorkerLoadError,
 } from './errors.ts';
 export type { FeaturesFn, ModelOptions, RuntimeOptions, UpdateOptions } from './options.ts';
-export { createRuntime, type RunOptions, Runtime, type RuntimeEvents, type RuntimeInfo } from './runtime.ts';
+export { type RunOptions, Runtime, type RuntimeEvents, type RuntimeInfo, type SwapInfo } from './runtime.ts';
+export type { DeliveryStatus } from './telemetry/delivery-status.ts';
 export type { NamedTensors, Tensor, TensorData, TensorType } from './tensor.ts';
 export { ManagedRuntime, type RolloutState } from './updater/managed-runtime.ts';
+export type { ManifestKeys } from './updater/manifest-client.ts';
 export type { ActivationFailure, UpdateEvent } from './updater/update-event.ts';
 export type { Feedback } from './worker/messages.ts';

@@ -1,6 +1,7 @@
 import type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
 import { InvalidOptionsError } from './errors.ts';
 import type { NamedTensors } from './tensor.ts';
+import type { ManifestKeys } from './updater/manifest-client.ts';
 
 /** Where the model comes from. */
 export interface ModelOptions {
@@ -43,8 +44,11 @@ export interface RuntimeOptions {
   model: ModelOptions | string;
   /** With a model name: run exactly this version (app pin), e.g. `'1.0.0'`. */
   pin?: string;
-  /** With a model name: base64 Ed25519 key from `driftline keys signing`; unsigned manifests are refused. */
-  publicKey?: string;
+  /**
+   * With a model name: the base64 Ed25519 key from `driftline keys signing`, or several during a
+   * rotation (an array, or an object by key id); unsigned and wrongly signed manifests are refused.
+   */
+  publicKey?: ManifestKeys;
   /** With a model name: manifest polling (default every 60 s and when the page becomes visible). */
   updates?: UpdateOptions;
   /** With a model name: download progress of the first version (later versions: `update` events). */
@@ -63,7 +67,13 @@ export interface RuntimeOptions {
   telemetry?: boolean;
   /** WASM threads when the page is cross-origin isolated. Default: half the cores, at most 4. */
   threads?: number;
-  /** Where the ORT / TF.js wasm files are served from. Default: the files as Vite serves them. */
+  /**
+   * Where `npx driftline-runtime copy-assets <dir>` put the worker and the ORT / TF.js wasm files,
+   * as served, e.g. `'/driftline/'`: for esbuild and pages without a bundler (docs/install/). Default:
+   * none; the bundler emits them (webpack 5, Vite, Rollup, Parcel, Next.js).
+   */
+  assetBase?: string;
+  /** Exact wasm locations, overriding `assetBase` and the bundler's; see {@link WasmPaths}. */
   wasmPaths?: WasmPaths;
   /** Keep model bytes in Cache Storage (default true). */
   cache?: boolean;
@@ -75,7 +85,10 @@ export interface RuntimeOptions {
   maxTrackedRuns?: number;
   /** A run's summary reaches IndexedDB at most this long after it resolved (default 200 ms). */
   checkpointMs?: number;
-  /** Builds the worker; for bundlers other than Vite. Default: `new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' })`. */
+  /**
+   * Builds the worker yourself (overrides `assetBase`). Default: the runtime's own module worker,
+   * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`, which bundlers follow.
+   */
   createWorker?: () => Worker;
 }
 
@@ -117,6 +130,7 @@ export function checkOptions(options: RuntimeOptions): void {
   if (model.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(model.sha256)) {
     throw new InvalidOptionsError('model.sha256 must be 64 hex characters (the SHA-256 of the model file).');
   }
+  if (options.assetBase !== undefined) assetBaseUrl(options.assetBase);
   const devices = ['webgpu', 'webgl', 'wasm', 'cpu'];
   for (const b of options.backends ?? []) {
     if (!devices.includes(b))
@@ -131,4 +145,20 @@ export function checkOptions(options: RuntimeOptions): void {
   if (w?.maxInferences !== undefined && !(w.maxInferences >= 1)) {
     throw new InvalidOptionsError('window.maxInferences must be >= 1.');
   }
+}
+
+/**
+ * `assetBase` as an absolute URL ending in `/`, resolved against the page.
+ * @throws InvalidOptionsError when it is not a URL.
+ */
+export function assetBaseUrl(assetBase: string): string {
+  let url: URL;
+  try {
+    url = new URL(assetBase, globalThis.location?.href);
+  } catch {
+    throw new InvalidOptionsError(
+      `assetBase ${JSON.stringify(assetBase)} is not a URL; give the folder copy-assets wrote to, as served, e.g. '/driftline/'.`,
+    );
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }

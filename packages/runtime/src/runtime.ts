@@ -1,15 +1,21 @@
 import type { Fallback } from './backends/resolve-backend.ts';
 import { DisposedError, type DriftlineError, InvalidOptionsError } from './errors.ts';
 import { Emitter } from './events.ts';
-import { browserAndOs } from './identity/segment.ts';
-import { checkOptions, type ModelOptions, nameAndVersion, type RuntimeOptions } from './options.ts';
+import { checkOptions } from './options.ts';
 import { outboxName } from './outbox/outbox-db.ts';
 import type { SenderEvents } from './outbox/sender.ts';
+import { type DeliveryStatus, DeliveryTracker } from './telemetry/delivery-status.ts';
+import { onPageHide } from './telemetry/page-hide.ts';
+import { RunRecords } from './telemetry/run-records.ts';
 import { TelemetryClient, type TelemetryStats } from './telemetry/telemetry-client.ts';
 import { copyTensors, type NamedTensors, transferables } from './tensor.ts';
 import type { UpdateEvent } from './updater/update-event.ts';
-import type { Feedback, RunRecord, WorkerInfo, WorkerInit } from './worker/messages.ts';
-import { WorkerClient } from './worker/worker-client.ts';
+import { createModuleWorker } from './worker/create-worker.ts';
+import { type Generation, GenerationFactory } from './worker/generation.ts';
+import type { Feedback, WorkerInfo, WorkerInit } from './worker/messages.ts';
+import { RunGate } from './worker/run-gate.ts';
+import type { WorkerClient } from './worker/worker-client.ts';
+import { type ResolvedOptions, workerInitFrom } from './worker/worker-init.ts';
 
 /**
  * What `info()` reports: the model, the backend in use and why others were passed over (the
@@ -40,10 +46,9 @@ export interface RuntimeEvents extends SenderEvents {
   fallback: Fallback;
   /** Model version changes when `model` is a name resolved through the collector's manifest. */
   update: UpdateEvent;
+  /** Delivery changed: after every send attempt, with what `status()` answers then. */
+  status: DeliveryStatus;
 }
-
-/** Options once `model` is a concrete file (a model name is resolved through the manifest first). */
-export type ResolvedOptions = RuntimeOptions & { model: ModelOptions };
 
 /** Per-call options of `run`. */
 export interface RunOptions {
@@ -53,58 +58,48 @@ export interface RunOptions {
   keepInputs?: boolean;
 }
 
-/** @internal one worker with one model loaded. */
-export interface Generation {
-  client: WorkerClient;
-  releaseOwner?: () => void;
-  info?: WorkerInfo;
-}
-
 /** A model running in a Web Worker, with telemetry. Create it with {@link createRuntime}. */
 export class Runtime {
   private current: Generation | undefined;
   private starting: Promise<WorkerClient> | undefined;
   private lastInfo: WorkerInfo | undefined;
-  private records: RunRecord[] = [];
-  private recordTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
-  private workerStarts = 0;
   private telemetryClient: Promise<TelemetryClient> | undefined;
   private readonly events = new Emitter<RuntimeEvents>();
   private init: WorkerInit;
   private readonly disposeHooks: Array<() => void> = [];
   private readonly telemetry: boolean;
+  private readonly records = new RunRecords(() => this.current?.client);
+  private readonly delivery = new DeliveryTracker();
   private readonly removePageListeners: () => void = () => undefined;
-  /** Set while a swap activates its version: new runs wait for it on the page. */
-  private held: Promise<void> | undefined;
-  /** Runs sent to the worker and not answered yet, and who waits for them to be none. */
-  private running = 0;
-  private whenIdle: (() => void) | undefined;
+  /** New runs wait while a swap activates its version; the swap waits for the runs in flight. */
+  private readonly gate = new RunGate();
   private swaps: Promise<unknown> = Promise.resolve();
   private lastSwap: SwapInfo | undefined;
+  /** @internal builds this runtime's workers; the shadow runner builds its own here too. */
+  readonly generations: GenerationFactory;
 
   /** @internal use {@link createRuntime}. */
   constructor(private readonly options: ResolvedOptions) {
     checkOptions(options);
     this.telemetry = options.telemetry ?? Boolean(options.collector);
-    const named = nameAndVersion(options.model.url);
-    const version = options.model.version ?? named.version;
-    this.init = {
-      model: {
-        url: new URL(options.model.url, globalThis.location?.href).href,
-        format: options.model.format,
-        name: options.model.name ?? named.name,
-        ...(options.model.sha256 ? { sha256: options.model.sha256 } : {}),
-        ...(version ? { version } : {}),
-        ...(options.model.inputNames ? { inputNames: options.model.inputNames } : {}),
-        ...(options.model.outputNames ? { outputNames: options.model.outputNames } : {}),
+    this.init = workerInitFrom(options);
+    const assetBase = this.init.assetBase;
+    this.generations = new GenerationFactory({
+      createWorker: options.createWorker ?? (() => createModuleWorker(assetBase)),
+      telemetry: () => this.telemetryReady(),
+      telemetrySettings: {
+        outbox: outboxName(options.collector),
+        windowSeconds: options.window?.seconds ?? 60,
+        maxInferences: options.window?.maxInferences ?? 5000,
+        maxTrackedRuns: options.maxTrackedRuns ?? 1000,
+        checkpointMs: options.checkpointMs ?? 200,
       },
-      ...(options.backends ? { backends: options.backends } : {}),
-      ...(options.threads ? { threads: options.threads } : {}),
-      wasmPaths: options.wasmPaths ?? {},
-      cache: options.cache ?? true,
-      segmentHint: browserAndOs(globalThis.navigator?.userAgent ?? ''),
-    };
+      onCrash: (error) => {
+        this.events.emit('crash', error);
+        void this.telemetryReady().then((t) => t?.send());
+      },
+    });
     if (this.telemetry) {
       this.telemetryClient = TelemetryClient.open(
         {
@@ -115,10 +110,21 @@ export class Runtime {
           maxAgeMs: options.outbox?.maxAgeMs ?? 7 * 86_400_000,
           ...(options.retry ? { retry: options.retry } : {}),
         },
-        (type, event) => this.events.emit(type, event as RuntimeEvents[typeof type]),
+        (type, event) => {
+          this.delivery.observe(type, event);
+          this.events.emit(type, event as RuntimeEvents[typeof type]);
+          void this.status().then((status) => status && this.events.emit('status', status));
+        },
       );
       this.telemetryClient.catch(() => undefined);
-      this.removePageListeners = this.listenToPage();
+      // Hidden may mean closed: end the window and send it with keepalive. If the page dies first,
+      // the last checkpoint is in IndexedDB and the next sender (any tab) delivers it.
+      this.removePageListeners = onPageHide(() => {
+        void this.closeWindow()
+          .catch(() => undefined)
+          .then(() => this.telemetryReady())
+          .then((t) => t?.send({ keepalive: true }));
+      });
     }
   }
 
@@ -138,49 +144,11 @@ export class Runtime {
   }
 
   private async spawn(): Promise<WorkerClient> {
-    const generation = await this.build(this.init);
+    const generation = await this.generations.build(this.init);
     if (!this.lastInfo) for (const f of generation.info?.fallbacks ?? []) this.events.emit('fallback', f);
     this.lastInfo = generation.info;
     this.current = generation;
     return generation.client;
-  }
-
-  /** @internal starts a worker with `init` and loads its model, without making it current. */
-  async build(base: WorkerInit): Promise<Generation> {
-    const worker = this.options.createWorker
-      ? this.options.createWorker()
-      : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'driftline' });
-    const generation: Generation = {
-      client: new WorkerClient(worker, (error) => {
-        generation.releaseOwner?.();
-        this.events.emit('crash', error);
-        void this.telemetryReady().then((t) => t?.send());
-      }),
-    };
-    const init: WorkerInit = { ...base };
-    const telemetry = await this.telemetryReady();
-    if (telemetry) {
-      const ownerId = crypto.randomUUID();
-      generation.releaseOwner = await telemetry.holdOwner(ownerId);
-      init.telemetry = {
-        ownerId,
-        outbox: outboxName(this.options.collector),
-        windowSeconds: this.options.window?.seconds ?? 60,
-        maxInferences: this.options.window?.maxInferences ?? 5000,
-        maxTrackedRuns: this.options.maxTrackedRuns ?? 1000,
-        checkpointMs: this.options.checkpointMs ?? 200,
-        ...(base.telemetry?.role ? { role: base.telemetry.role } : {}),
-      };
-    }
-    this.workerStarts++;
-    try {
-      generation.info = await generation.client.init(init);
-    } catch (error) {
-      generation.client.terminate();
-      generation.releaseOwner?.();
-      throw error;
-    }
-    return generation;
   }
 
   /** @internal the settings a worker starts with (the current model's). */
@@ -209,7 +177,7 @@ export class Runtime {
     if (!live?.client.alive) {
       // New runs wait for the new worker rather than start one on the old version.
       const reason = live ? 'the worker had crashed' : 'no worker running';
-      return this.holding(() => this.swapWorker(init, reason));
+      return this.gate.hold(() => this.swapWorker(init, reason));
     }
     const format = live.info?.model.format;
     if (format !== model.format)
@@ -224,12 +192,17 @@ export class Runtime {
       if (client.alive || this.disposed) throw error;
       return this.swapWorker(init, 'the worker crashed while loading the new version');
     }
-    await this.holding(async () => {
+    await this.gate.hold(async () => {
       try {
-        await this.idle();
+        await this.gate.idle();
         // Let the feature records of those runs land, so they reach the old version's window.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        const info = await client.unwrap(client.api.activate(this.takeRecords()));
+        const records = this.records.take();
+        const info = await client.unwrap(client.api.activate(records)).catch((error: unknown) => {
+          // Not delivered when the worker died: they go to the next worker instead of nowhere.
+          if (!client.alive) this.records.putBack(records);
+          throw error;
+        });
         live.info = info;
         this.init = init;
         this.lastInfo = info;
@@ -242,35 +215,13 @@ export class Runtime {
     });
   }
 
-  /** Runs `work` while new runs wait on the page. */
-  private async holding(work: () => Promise<void>): Promise<void> {
-    let release!: () => void;
-    this.held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    try {
-      await work();
-    } finally {
-      this.held = undefined;
-      release();
-    }
-  }
-
-  /** Resolves once no run is in flight. */
-  private idle(): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.whenIdle = resolve;
-    });
-  }
-
   /** The swap of old: `init`'s model in a new worker; runs in flight finish on the old one. */
   private async swapWorker(init: WorkerInit, reason: string): Promise<void> {
     // A worker a run was already restarting becomes the old one below, and is retired.
     await this.starting?.catch(() => undefined);
-    const next = await this.build(init);
+    const next = await this.generations.build(init);
     if (this.disposed) {
-      await this.retire(next);
+      await this.generations.retire(next);
       throw new DisposedError('The runtime was disposed; create a new one.');
     }
     const old = this.current;
@@ -278,19 +229,7 @@ export class Runtime {
     this.current = next;
     this.lastInfo = next.info;
     this.lastSwap = { worker: 'new', reason };
-    if (old) void this.retire(old);
-  }
-
-  /** @internal ends a worker once its queued runs are done. */
-  async retire(generation: Generation): Promise<void> {
-    try {
-      if (generation.client.alive) await generation.client.call(generation.client.api.dispose());
-    } catch {
-      // Ended below either way.
-    } finally {
-      generation.client.terminate();
-      generation.releaseOwner?.();
-    }
+    if (old) void this.generations.retire(old);
   }
 
   /** @internal emits a runtime event (for the updater and the shadow runner). */
@@ -313,29 +252,25 @@ export class Runtime {
     try {
       return await this.runOn(client, inputs, options);
     } finally {
-      if (--this.running === 0) {
-        const idle = this.whenIdle;
-        this.whenIdle = undefined;
-        idle?.();
-      }
+      this.gate.leave();
     }
   }
 
   /**
-   * The client the next run goes to, counted in `running` in the same step (so a swap waiting for
+   * The client the next run goes to, counted in the gate in the same step (so a swap waiting for
    * runs in flight sees it): waits while a swap activates, starts a worker when none is alive.
    */
   private async acquire(): Promise<WorkerClient> {
     for (;;) {
-      while (this.held) await this.held;
+      await this.gate.open();
       const live = this.current?.client;
       if (live?.alive) {
-        this.running++;
+        this.gate.enter();
         return live;
       }
       const started = await this.start();
-      if (!this.held) {
-        this.running++;
+      if (!this.gate.closed) {
+        this.gate.enter();
         return started;
       }
     }
@@ -350,19 +285,19 @@ export class Runtime {
     // Shared memory copies the inputs anyway; over the port they are transferred unless kept.
     const keep = (options.keepInputs || features !== undefined) && !client.copiesInputs;
     const sent = keep ? copyTensors(inputs) : inputs;
-    const records = this.takeRecords();
+    const records = this.records.take();
     const started = performance.now();
     const meta = {
       ...(options.id !== undefined ? { id: options.id } : {}),
       ...(records.length ? { records } : {}),
     };
-    const outputs = await client.run(sent, meta, client.copiesInputs ? [] : transferables(sent));
-    if (this.telemetry) {
-      const totalMs = performance.now() - started;
-      if (features)
-        setTimeout(() => this.addRecord({ totalMs, ...safeFeatures(features, inputs, outputs) }), 0);
-      else this.addRecord({ totalMs });
-    }
+    const outputs = await client
+      .run(sent, meta, client.copiesInputs ? [] : transferables(sent))
+      .catch((error) => {
+        if (!client.alive) this.records.putBack(records);
+        throw error;
+      });
+    if (this.telemetry) this.records.add(performance.now() - started, features, inputs, outputs);
     return outputs;
   }
 
@@ -384,7 +319,7 @@ export class Runtime {
     return {
       ...info,
       telemetry: this.telemetry && !info.telemetryError,
-      workerStarts: this.workerStarts,
+      workerStarts: this.generations.starts,
       ...(this.lastSwap ? { lastSwap: { ...this.lastSwap } } : {}),
     };
   }
@@ -399,7 +334,7 @@ export class Runtime {
   private async closeWindow(): Promise<void> {
     const client = this.current?.client;
     if (!client?.alive) return;
-    await this.pushRecords(client);
+    await this.records.flush(client);
     await client.call(client.api.closeWindow());
   }
 
@@ -410,13 +345,25 @@ export class Runtime {
   async checkpoint(): Promise<void> {
     const client = this.current?.client;
     if (!this.telemetry || !client?.alive) return;
-    await this.pushRecords(client);
+    await this.records.flush(client);
     await client.call(client.api.checkpoint());
   }
 
   /** Outbox counters (sent, rejected, merged, dropped) and what is waiting; undefined without telemetry. */
   async stats(): Promise<TelemetryStats | undefined> {
     return (await this.telemetryReady())?.stats();
+  }
+
+  /**
+   * Whether telemetry reaches the collector: the last success, the last error code since then
+   * (`NETWORK` covers offline, unreachable and a CORS refusal of this origin), and what waits in
+   * the outbox. Undefined without telemetry. The `status` event carries the same after each send.
+   */
+  async status(): Promise<DeliveryStatus | undefined> {
+    const telemetry = await this.telemetryReady();
+    if (!telemetry) return undefined;
+    const { pending } = await telemetry.stats();
+    return this.delivery.status({ windows: pending.windows, inferences: pending.inferences });
   }
 
   /** Closes the window, ends the worker, and stops sending; the runtime cannot be used afterwards. */
@@ -429,7 +376,7 @@ export class Runtime {
     this.current = undefined;
     if (generation?.client.alive) {
       try {
-        await this.pushRecords(generation.client);
+        await this.records.flush(generation.client);
         await generation.client.call(generation.client.api.dispose());
       } catch {
         // The worker is ended below either way.
@@ -452,78 +399,4 @@ export class Runtime {
   telemetryReady(): Promise<TelemetryClient | undefined> {
     return this.telemetryClient?.catch(() => undefined) ?? Promise.resolve(undefined);
   }
-
-  private listenToPage(): () => void {
-    if (typeof document === 'undefined') return () => undefined;
-    // Hidden may mean closed: end the window and send it with keepalive. If the page dies first,
-    // the last checkpoint is in IndexedDB and the next sender (any tab) delivers it.
-    const hide = () => {
-      if (document.visibilityState !== 'hidden') return;
-      void this.closeWindow()
-        .catch(() => undefined)
-        .then(() => this.telemetryReady())
-        .then((t) => t?.send({ keepalive: true }));
-    };
-    document.addEventListener('visibilitychange', hide);
-    addEventListener('pagehide', hide);
-    return () => {
-      document.removeEventListener('visibilitychange', hide);
-      removeEventListener('pagehide', hide);
-    };
-  }
-
-  private addRecord(record: RunRecord): void {
-    this.records.push(record);
-    this.recordTimer ??= setTimeout(() => {
-      this.recordTimer = undefined;
-      const client = this.current?.client;
-      if (client?.alive) void this.pushRecords(client).catch(() => undefined);
-    }, 50);
-  }
-
-  private takeRecords(): RunRecord[] {
-    const records = this.records;
-    this.records = [];
-    return records;
-  }
-
-  private async pushRecords(client: WorkerClient): Promise<void> {
-    const records = this.takeRecords();
-    if (records.length) await client.call(client.api.record(records));
-  }
-}
-
-function safeFeatures(
-  fn: NonNullable<RuntimeOptions['features']>,
-  inputs: NamedTensors,
-  outputs: NamedTensors,
-): { features?: Record<string, number | string> } {
-  try {
-    return { features: fn(inputs, outputs) };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * Starts a worker, downloads and verifies the model, and picks the best backend.
- *
- * @example
- * const rt = await createRuntime({ model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' } });
- * const out = await rt.run({ input: { data: new Float32Array(784), dims: [1, 784] } });
- */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  if (typeof options?.model === 'string') {
-    // Loaded on demand: the managed runtime extends Runtime, so a static import would be a cycle.
-    const { createManagedRuntime } = await import('./updater/managed-runtime.ts');
-    return createManagedRuntime(options);
-  }
-  const runtime = new Runtime(options as ResolvedOptions);
-  try {
-    await runtime.start();
-  } catch (error) {
-    await runtime.dispose();
-    throw error;
-  }
-  return runtime;
 }

@@ -1,9 +1,9 @@
 import type { Manifest } from '@driftline/protocol';
-import type { Generation, Runtime } from '../runtime.ts';
 import { type NamedTensors, transferables } from '../tensor.ts';
 import { downloadVersion } from '../updater/download.ts';
 import { workerModel } from '../updater/worker-model.ts';
-import type { TelemetryInit } from '../worker/messages.ts';
+import type { Generation, GenerationFactory } from '../worker/generation.ts';
+import type { TelemetryInit, WorkerInit } from '../worker/messages.ts';
 import { agreement } from './agreement.ts';
 
 type ShadowAssignment = NonNullable<Manifest['shadow']>;
@@ -22,7 +22,9 @@ export class ShadowRunner {
   private loading: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly generations: GenerationFactory,
+    /** The primary's current worker settings: a shadow starts with the same backends and threads. */
+    private readonly workerInit: () => WorkerInit,
     private readonly collector: string,
     private readonly random: () => number = Math.random,
   ) {}
@@ -53,8 +55,8 @@ export class ShadowRunner {
     // Every file it needs (a TF.js version's model.json and shards), each verified, into the
     // model cache; the worker then loads them by path exactly as it loads a primary version.
     await downloadVersion(this.collector, manifest, () => undefined);
-    this.generation = await this.runtime.build({
-      ...this.runtime.workerInit(),
+    this.generation = await this.generations.build({
+      ...this.workerInit(),
       model: workerModel(this.collector, manifest),
       telemetry: { role: 'shadow' } as TelemetryInit,
     });
@@ -114,6 +116,6 @@ export class ShadowRunner {
     this.generation = undefined;
     this.version = undefined;
     this.percent = 0;
-    if (generation) await this.runtime.retire(generation);
+    if (generation) await this.generations.retire(generation);
   }
 }

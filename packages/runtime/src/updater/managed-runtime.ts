@@ -3,13 +3,15 @@ import { DriftlineError, InferenceError } from '../errors.ts';
 import { deviceId } from '../identity/device-id.ts';
 import { checkOptions, type RuntimeOptions } from '../options.ts';
 import { putWindow } from '../outbox/outbox-db.ts';
-import { type ResolvedOptions, type RunOptions, Runtime } from '../runtime.ts';
+import { type RunOptions, Runtime } from '../runtime.ts';
 import { ShadowRunner } from '../shadow/shadow-runner.ts';
 import { copyTensors, type NamedTensors } from '../tensor.ts';
+import type { ResolvedOptions } from '../worker/worker-init.ts';
 import { hasNaN } from './check-outputs.ts';
 import { downloadVersion, sameFiles } from './download.ts';
 import { LastKnownGood } from './last-known-good.ts';
 import { fetchManifest, type ManifestRequest } from './manifest-client.ts';
+import { ManifestFreshness } from './manifest-freshness.ts';
 import type { ActivationFailure } from './update-event.ts';
 import { workerModel } from './worker-model.ts';
 
@@ -31,6 +33,12 @@ export interface RolloutState {
   /** Manifest polls made, and those that could not reach the collector. */
   polls: number;
   failedPolls: number;
+}
+
+/** A manifest refused for what it is (signature, freshness), not for failing to arrive. */
+function isRefusedManifest(error: unknown): boolean {
+  const code = (error as DriftlineError).code;
+  return code === 'MODEL_INTEGRITY' || code === 'MANIFEST_STALE';
 }
 
 function failureOf(error: unknown, fallback: ActivationFailure): ActivationFailure {
@@ -70,7 +78,10 @@ export class ManagedRuntime extends Runtime {
     this.manifest = manifest;
     this.seenEtag = manifest.etag;
     this.probation = probationRuns;
-    this.shadow = options.updates?.shadow === false ? undefined : new ShadowRunner(this, request.collector);
+    this.shadow =
+      options.updates?.shadow === false
+        ? undefined
+        : new ShadowRunner(this.generations, () => this.workerInit(), request.collector);
   }
 
   /** The version in use, why, the shadow beside it, and what was refused. */
@@ -158,6 +169,18 @@ export class ManagedRuntime extends Runtime {
     await super.flush();
   }
 
+  /**
+   * @internal a manifest was refused (wrong signature, replayed or expired): the version in use
+   * keeps running; the app hears of it and so does the collector.
+   */
+  async refusedManifest(error: unknown): Promise<void> {
+    const reason: ActivationFailure =
+      (error as DriftlineError).code === 'MANIFEST_STALE' ? 'stale' : 'signature';
+    const message = error instanceof Error ? error.message : String(error);
+    this.emit('update', { type: 'failed', version: '?', reason, message, running: this.version });
+    await this.report(this.manifest.version, reason);
+  }
+
   /** @internal the assigned version failed at start; the last known good `good` runs instead. */
   startedOn(good: Manifest, failed: string, reason: ActivationFailure, error: unknown): void {
     this.manifest = good;
@@ -172,15 +195,8 @@ export class ManagedRuntime extends Runtime {
       next = await fetchManifest(this.request);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if ((error as DriftlineError).code === 'MODEL_INTEGRITY') {
-        this.emit('update', {
-          type: 'failed',
-          version: '?',
-          reason: 'signature',
-          message,
-          running: this.version,
-        });
-        await this.report(this.manifest.version, 'signature');
+      if (isRefusedManifest(error)) {
+        await this.refusedManifest(error);
       } else {
         this.failedPolls++;
         this.emit('update', { type: 'offline', running: this.version, message });
@@ -295,14 +311,19 @@ export async function createManagedRuntime(options: RuntimeOptions): Promise<Run
     deviceId: await safeDeviceId(),
     ...(options.pin ? { pin: options.pin } : {}),
     ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+    freshness: new ManifestFreshness(collector, model),
   };
   const lkg = new LastKnownGood(collector, model);
   let manifest: Manifest;
+  let staleError: unknown;
   try {
     manifest = await fetchManifest(request);
   } catch (error) {
     const cached = lkg.get();
-    if (!cached || (error as DriftlineError).code === 'MODEL_INTEGRITY') throw error;
+    const code = (error as DriftlineError).code;
+    if (!cached || code === 'MODEL_INTEGRITY') throw error;
+    // Offline, or a replayed / expired manifest: start on the version this device last ran.
+    if (code === 'MANIFEST_STALE') staleError = error;
     manifest = cached;
   }
   const probation = Math.max(0, options.updates?.probationRuns ?? 3);
@@ -340,6 +361,8 @@ export async function createManagedRuntime(options: RuntimeOptions): Promise<Run
     }
     runtime.startedOn(good, manifest.version, failureOf(error, 'load'), error);
   }
+  // After createRuntime resolved, so that listeners the app adds right away hear of it.
+  if (staleError) setTimeout(() => void runtime.refusedManifest(staleError), 0);
   runtime.follow(options.updates?.intervalMs ?? 60_000, options.updates?.onVisible ?? true);
   return runtime;
 }

@@ -20,6 +20,8 @@ export interface WorkerInit {
   backends?: Device[];
   threads?: number;
   wasmPaths: WasmPaths;
+  /** Absolute URL (ending in `/`) of the folder copy-assets filled: the wasm files' default home. */
+  assetBase?: string;
   cache: boolean;
   /** Browser family and OS for the coarse segment, read on the page. */
   segmentHint: { browser: string; os: string };

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { type DriftlineError, deserializeError, WorkerCrashedError } from '../errors.ts';
+import { type DriftlineError, deserializeError, WorkerCrashedError, WorkerLoadError } from '../errors.ts';
 import type { NamedTensors } from '../tensor.ts';
 import type {
   Result,
@@ -46,6 +46,17 @@ export class WorkerClient {
     this.runPort.onmessage = (event: MessageEvent<RunResponse>) =>
       this.settle(event.data.id, event.data.result);
     const crash = (event: Event) => {
+      if (event.type === 'error' && !(event instanceof ErrorEvent)) {
+        // A script that never ran reports a bare error event: not found, or not JavaScript.
+        this.kill(
+          new WorkerLoadError(
+            'The model worker script could not be loaded. With esbuild or without a bundler, run ' +
+              '`npx driftline-runtime copy-assets <public dir>/driftline` and pass ' +
+              "`assetBase: '/driftline/'` (docs/install/); or build the worker yourself with `createWorker`.",
+          ),
+        );
+        return;
+      }
       const detail = event instanceof ErrorEvent ? event.message : 'the worker could not read a message';
       this.kill(
         new WorkerCrashedError(`The model worker crashed (${detail}); the next call starts a new worker.`),

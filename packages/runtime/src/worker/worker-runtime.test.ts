@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UnknownRunError } from '../errors.ts';
 import type { NamedTensors } from '../tensor.ts';
 import type { Feedback, Result, RunRecord, WorkerInfo, WorkerInit } from './messages.ts';
 import type { RunObserver } from './worker-runtime.ts';
@@ -38,23 +39,32 @@ interface Seen {
   runs: number;
   records: number;
   closed: boolean;
+  feedback: string[];
 }
 
 function start(): { worker: WorkerRuntime; seen: Seen[]; init: Promise<WorkerInfo> } {
   const seen: Seen[] = [];
   const worker = new WorkerRuntime(async (_init, info): Promise<RunObserver> => {
-    const s: Seen = { version: info.model.version, runs: 0, records: 0, closed: false };
+    const s: Seen = { version: info.model.version, runs: 0, records: 0, closed: false, feedback: [] };
     seen.push(s);
+    const ids = new Set<string>();
     return {
-      onRun() {
+      onRun(_inputs, _outputs, _ms, id) {
         s.runs++;
+        if (id !== undefined) ids.add(id);
       },
       onError: () => undefined,
       onRecords(records: RunRecord[]) {
         s.records += records.length;
       },
-      feedback: (_id: string, _f: Feedback) => undefined,
-      closeWindow: async () => undefined,
+      feedback(id: string, _f: Feedback) {
+        // Like the window recorder: known ids once, anything else is UNKNOWN_RUN.
+        if (!ids.delete(id)) throw new UnknownRunError(`no run ${id}`);
+        s.feedback.push(id);
+      },
+      closeWindow: async () => {
+        s.closed = true;
+      },
       checkpoint: async () => undefined,
       async dispose() {
         s.closed = true;
@@ -111,11 +121,31 @@ describe('WorkerRuntime version swap', () => {
     expect(next).not.toEqual(old);
     await worker.checkpoint();
     expect(seen).toEqual([
-      { version: '1.0.0', runs: 6, records: 2, closed: true },
-      { version: '1.1.0', runs: 1, records: 0, closed: false },
+      { version: '1.0.0', runs: 6, records: 2, closed: true, feedback: [] },
+      { version: '1.1.0', runs: 1, records: 0, closed: false, feedback: [] },
     ]);
     await worker.dispose();
     expect(seen.map((s) => s.closed)).toEqual([true, true]);
+  });
+
+  it('feedback for a run answered before a swap reaches the version that answered it', async () => {
+    const { worker, seen, init } = start();
+    await init;
+    await probs(worker.run(digit(), { id: 'old-run' }));
+    value(await worker.prepare(model('1.1.0')));
+    value(await worker.activate());
+    await probs(worker.run(digit(), { id: 'new-run' }));
+    value(await worker.feedback('old-run', { label: 3 }));
+    value(await worker.feedback('new-run', { label: 3 }));
+    const again = await worker.feedback('old-run', { label: 3 });
+    expect(!again.ok && again.error.code).toBe('UNKNOWN_RUN');
+    const unknown = await worker.feedback('never', { accepted: true });
+    expect(!unknown.ok && unknown.error.code).toBe('UNKNOWN_RUN');
+    expect(seen.map((s) => [s.version, s.feedback])).toEqual([
+      ['1.0.0', ['old-run']],
+      ['1.1.0', ['new-run']],
+    ]);
+    await worker.dispose();
   });
 
   it('a version that cannot load leaves the current one serving, untouched', async () => {
@@ -129,7 +159,7 @@ describe('WorkerRuntime version swap', () => {
     expect(!nothing.ok && nothing.error.code).toBe('INVALID_OPTIONS');
     expect(await probs(worker.run(digit(), {}))).toEqual(old);
     await worker.checkpoint();
-    expect(seen).toEqual([{ version: '1.0.0', runs: 3, records: 0, closed: false }]);
+    expect(seen).toEqual([{ version: '1.0.0', runs: 3, records: 0, closed: false, feedback: [] }]);
     await worker.dispose();
   });
 });

@@ -35,6 +35,9 @@ export interface RunObserver {
 /** Creates telemetry once the model and backend are known. */
 export type ObserverFactory = (init: WorkerInit, info: WorkerInfo) => Promise<RunObserver>;
 
+/** Replaced versions whose runs can still get feedback. */
+const KEPT_VERSIONS = 2;
+
 const factories: Record<string, () => Promise<BackendFactory>> = {
   onnx: async () => (await import('../backends/onnx-backend.ts')).onnxBackendFactory,
   tfjs: async () => (await import('../backends/tfjs-backend.ts')).tfjsBackendFactory,
@@ -63,6 +66,11 @@ export class WorkerRuntime implements WorkerApi {
   private prepared: Session | undefined;
   /** Replaced sessions being closed and freed. */
   private retiring: Promise<void> = Promise.resolve();
+  /**
+   * Telemetry of the versions replaced most recently, newest first: feedback for a run one of
+   * them answered still reaches that version (in a new window of it).
+   */
+  private previous: RunObserver[] = [];
   /** The settings `init` got, without the ports; `prepare` loads other models with them. */
   private settings: WorkerInit | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -129,16 +137,22 @@ export class WorkerRuntime implements WorkerApi {
       this.drain(() => false);
       const old = this.session;
       this.session = next;
+      // From now on feedback for the old version's runs finds them here (see retire).
+      if (old?.observer) this.previous.unshift(old.observer);
       return old;
     });
     this.retiring = this.retiring.then(() => this.retire(old));
     return ok(next.info);
   }
 
-  /** Closes a replaced session's window, then frees its backend between two runs. */
+  /**
+   * Closes a replaced session's window and keeps its telemetry for late feedback (the oldest kept
+   * one is disposed), then frees its backend between two runs.
+   */
   private async retire(session: Session | undefined): Promise<void> {
     if (!session) return;
-    await session.observer?.dispose().catch(() => undefined);
+    await session.observer?.closeWindow().catch(() => undefined);
+    for (const old of this.previous.splice(KEPT_VERSIONS)) await old.dispose().catch(() => undefined);
     await this.inQueue(() => session.backend.dispose()).catch(() => undefined);
   }
 
@@ -172,7 +186,11 @@ export class WorkerRuntime implements WorkerApi {
     const { threads, reason } = chooseThreads(capabilities, init.threads);
     const stored = await new ModelStore(init.cache).load(init.model);
     const factory = await load();
-    const env = { capabilities, threads, wasmPaths: { ...defaultWasmPaths, ...init.wasmPaths } };
+    const env = {
+      capabilities,
+      threads,
+      wasmPaths: { ...defaultWasmPaths(init.assetBase), ...init.wasmPaths },
+    };
     const { backend, fallbacks } = await create(() =>
       resolveBackend(factory, stored.artifact, env, init.backends),
     );
@@ -314,13 +332,21 @@ export class WorkerRuntime implements WorkerApi {
     this.session?.observer?.onRecords(records);
   }
 
+  /** Records feedback in the window of the version that answered run `id`: the current one or a replaced one. */
   async feedback(id: string, feedback: Feedback): Promise<Result<void>> {
-    try {
-      this.session?.observer?.feedback(id, feedback);
-      return ok(undefined);
-    } catch (error) {
-      return fail(error, 'UNKNOWN_RUN');
+    // The run's own summary (deferred after its answer) must be recorded first, or its id is unknown.
+    this.drain(() => false);
+    let unknown: unknown;
+    for (const observer of [this.session?.observer, ...this.previous]) {
+      if (!observer) continue;
+      try {
+        observer.feedback(id, feedback);
+        return ok(undefined);
+      } catch (error) {
+        unknown ??= error;
+      }
     }
+    return unknown === undefined ? ok(undefined) : fail(unknown, 'UNKNOWN_RUN');
   }
 
   async closeWindow(): Promise<void> {
@@ -344,5 +370,6 @@ export class WorkerRuntime implements WorkerApi {
     this.session = undefined;
     this.prepared = undefined;
     for (const session of sessions) await this.drop(session);
+    for (const observer of this.previous.splice(0)) await observer.dispose().catch(() => undefined);
   }
 }
