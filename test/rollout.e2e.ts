@@ -297,6 +297,54 @@ test('with a public key, a signed manifest is accepted and an altered one refuse
   expect(await classify(page, 2)).toHaveLength(2);
 });
 
+test('a replayed old signed manifest is refused as MANIFEST_STALE and the newer version keeps running', async ({
+  page,
+}) => {
+  const model = 'digits-replay';
+  await collector.publish(model, '1.0.0');
+  await collector.publish(model, '1.1.0');
+  const { id, publicKey } = await createSigningKey(collector.collector.storage);
+  const manifestNow = async () => {
+    const res = await fetch(`${collector.url}/v1/models/${model}/manifest?device=replay`, {
+      headers: { authorization: `Bearer ${collector.ingestKey}` },
+    });
+    return (await res.json()) as { keyId?: string; version: string; issuedAt: number };
+  };
+  // The collector caches its signing key for a second: wait until manifests carry the new one.
+  await expect.poll(async () => (await manifestNow()).keyId).toBe(id);
+  // What a cache or proxy kept from earlier: the validly signed manifest of 1.0.0.
+  const old = await manifestNow();
+  expect(old.version).toBe('1.0.0');
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready);
+  await startManaged(page, { model, collector: collector.url, appKey: collector.ingestKey, publicKey });
+  await collector.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  expect((await rollout(page)).version).toBe('1.1.0');
+  // Now the old answer is served again, signature intact: it would move the device back.
+  await page.route(`**/v1/models/${model}/manifest**`, (route) => route.fulfill({ json: old }));
+  await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+  const refused = await page.evaluate(() => window.updates.at(-1));
+  expect(refused).toMatchObject({ type: 'failed', reason: 'stale', running: '1.1.0' });
+  expect((refused as { message: string }).message).toMatch(/replayed/);
+  expect((await rollout(page)).version).toBe('1.1.0');
+  // Past its probation runs, 1.1.0 is this device's last known good.
+  expect(await classify(page, 4)).toHaveLength(4);
+  // A reload does not forget: starting on the replayed manifest is refused too, on the cached 1.1.0.
+  await page.reload();
+  await page.waitForFunction(() => window.ready);
+  const restarted = await startManaged(page, {
+    model,
+    collector: collector.url,
+    appKey: collector.ingestKey,
+    publicKey,
+  });
+  expect(restarted.version).toBe('1.1.0');
+  await expect
+    .poll(() => page.evaluate(() => window.updates.some((u) => u.type === 'failed' && u.reason === 'stale')))
+    .toBe(true);
+});
+
 test('without an interval, the page becoming visible again polls the manifest', async ({ page }) => {
   const model = 'digits-visible';
   await collector.publish(model, '1.0.0');

@@ -50,6 +50,9 @@ function runMany(page: Page, n: number): Promise<void> {
 const flush = (page: Page) =>
   page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.flush());
 
+const status = (page: Page) =>
+  page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.status());
+
 const stats = (page: Page) =>
   page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.stats());
 
@@ -71,9 +74,15 @@ test('counts stay exact when the collector is down for a while and comes back', 
   await runMany(page, 15);
   await flush(page);
   expect((await stats(page))!.pending.inferences).toBe(35);
+  const down = await status(page);
+  expect(down).toMatchObject({ lastError: { code: 'NETWORK', retrying: true }, waiting: { inferences: 35 } });
   await collector.restart();
   await expect.poll(async () => (await stats(page))!.pending.windows, { timeout: 20_000 }).toBe(0);
   expect(await collector.inferences('e2e-outage')).toBe(35);
+  const up = await status(page);
+  expect(up!.lastError).toBeUndefined();
+  expect(up!.lastSuccessAt).toBeGreaterThan(down!.lastError!.at);
+  expect(up!.waiting).toEqual({ windows: 0, inferences: 0 });
 });
 
 test('a reload in the middle of a window loses nothing', async ({ page }) => {
@@ -106,4 +115,57 @@ test('two tabs share one outbox and send no batch twice', async ({ context }) =>
   await expect.poll(() => collector.inferences('e2e-tabs'), { timeout: 10_000 }).toBe(55);
   const [sa, sb] = [await stats(a), await stats(b)];
   expect(sa!.duplicateBatches + sb!.duplicateBatches).toBe(0);
+});
+
+test('with the storage quota nearly full, closed windows are held and merged, then every inference is delivered once', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const name = 'e2e-quota';
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready);
+  // Chromium's own quota for this origin: a little above what the page stores already.
+  const cdp = await page.context().newCDPSession(page);
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: usage + 96 * 1024 });
+  await collector.stop();
+  await page.evaluate(
+    async (s) => {
+      const rt = await window.driftline.createRuntime({
+        model: { url: '/tiny.onnx', format: 'onnx', name: s.name, version: '1.0.0' },
+        backends: ['wasm'],
+        cache: false,
+        collector: s.collector,
+        appKey: s.appKey,
+        retry: { baseMs: 200, maxMs: 1000 },
+        window: { maxInferences: 20 },
+        outbox: { maxBytes: 64 << 20 },
+        // Many features per window, so that each window takes room and the quota runs out.
+        features: (inputs) => {
+          const x = (inputs.input!.data as Float32Array)[0]!;
+          return Object.fromEntries(Array.from({ length: 60 }, (_, k) => [`f${k}`, x * k + Math.random()]));
+        },
+      });
+      (window as unknown as { rt: typeof rt }).rt = rt;
+    },
+    { collector: collector.url, appKey: collector.ingestKey, name },
+  );
+  const made = 1_200;
+  await runMany(page, made);
+  await flush(page);
+  // Nothing can be sent, and the outbox cannot grow: closed windows are held and merged in the worker.
+  expect((await stats(page))!.pending.inferences).toBeLessThan(made);
+  await collector.restart();
+  // Room again (the user cleared other data, the browser evicted some): held windows get written.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+  // The held window is written once the sender made room, then sent: within the retry timers.
+  await expect.poll(() => collector.inferences(name), { timeout: 90_000 }).toBe(made);
+  await expect.poll(async () => (await stats(page))!.pending.windows, { timeout: 20_000 }).toBe(0);
+  const end = (await stats(page))!;
+  const delivered = await collector.inferences(name);
+  // Every inference arrives, once: the held windows were written as the sender made room.
+  expect(delivered).toBe(made);
+  expect(end).toMatchObject({ droppedInferences: 0, duplicateBatches: 0 });
+  expect(end.quotaErrors).toBeGreaterThan(0);
+  expect(end.mergedInferences).toBeGreaterThan(0);
 });

@@ -211,6 +211,35 @@ test('a tampered model file is refused with MODEL_INTEGRITY and says why', async
   expect(error!.message).toMatch(/tampered/);
 });
 
+test('a worker that cannot be loaded is refused with WORKER_LOAD, and a bad assetBase with INVALID_OPTIONS', async ({
+  page,
+}) => {
+  const errors = await page.evaluate(async () => {
+    const attempt = async (assetBase: string) => {
+      try {
+        await window.driftline.createRuntime({
+          model: { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' },
+          backends: ['wasm'],
+          assetBase,
+        });
+        return undefined;
+      } catch (e) {
+        const err = e as { code: string; message: string };
+        return {
+          code: err.code,
+          message: err.message,
+          isTyped: e instanceof window.driftline.WorkerLoadError,
+        };
+      }
+    };
+    return { missing: await attempt('/no-such-folder/'), invalid: await attempt('http://[::1') };
+  });
+  expect(errors.missing).toMatchObject({ code: 'WORKER_LOAD', isTyped: true });
+  expect(errors.missing!.message).toContain('copy-assets');
+  expect(errors.invalid).toMatchObject({ code: 'INVALID_OPTIONS', isTyped: false });
+  expect(errors.invalid!.message).toContain('assetBase');
+});
+
 test('a verified model is served from Cache Storage when the network is gone', async ({ page }) => {
   const first = await page.evaluate(async (sha256) => {
     const rt = await window.driftline.createRuntime({

@@ -69,8 +69,15 @@ export const ManifestSchema = v.object({
   ),
   /** ETag of the rollout policy that produced this manifest (changes whenever the answer may). */
   etag: text(128),
-  /** When the collector issued the manifest, ms since epoch. */
+  /**
+   * When the collector issued the manifest, ms since epoch. A runtime keeps the newest it accepted
+   * per model and refuses an older one (a replayed manifest); a rollback is a new manifest.
+   */
   issuedAt: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  /** After this instant (ms since epoch) the manifest is stale: a frozen answer stops being accepted. */
+  expiresAt: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+  /** Id of the key that signed it (`driftline keys signing`), so runtimes can hold several during a rotation. */
+  keyId: v.optional(text(64)),
   /**
    * Signature where signing is configured: `ed25519:<base64>` over `canonicalManifestBytes`;
    * check it with `verifyManifestSignature`.

@@ -16,6 +16,18 @@ export interface ManifestRequest {
   pin?: string;
 }
 
+/**
+ * How long a manifest is valid (`expiresAt - issuedAt`): a runtime refuses an expired one, so a
+ * cache or proxy that keeps serving an old answer (a freeze attack) is noticed within a day.
+ */
+export const MANIFEST_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The ETag also changes every quarter of the TTL, so a device revalidating an unchanged assignment
+ * (a 304) still gets a freshly issued manifest long before the one it holds expires.
+ */
+const REISSUE_MS = MANIFEST_TTL_MS / 4;
+
 /** URL of an artifact, relative to the collector. */
 export const artifactUrl = (sha256: string): string => `/v1/artifacts/${sha256}`;
 
@@ -25,8 +37,9 @@ const filesOf = (v: ModelVersion): ModelFile[] =>
 /**
  * The version a device must run, by precedence: app pin > device pin > candidate bucket > stable;
  * plus the shadow version where the device's shadow bucket is inside the shadow percentage.
- * `etag` hashes everything but `issuedAt` and `signature` (and the signing key id), so it changes
- * exactly when the answer for this device does.
+ * `etag` hashes everything but `issuedAt`, `expiresAt` and `signature`, plus the signing key id and
+ * the reissue period, so it changes when the answer for this device does, when the signing key does,
+ * and every {@link REISSUE_MS}.
  */
 export async function buildManifest(
   sql: Sql,
@@ -80,10 +93,16 @@ export async function buildManifest(
     };
   }
   const etag = `"${createHash('sha256')
-    .update(JSON.stringify([manifest, signing?.id ?? null]))
+    .update(JSON.stringify([manifest, signing?.id ?? null, Math.floor(now / REISSUE_MS)]))
     .digest('hex')
     .slice(0, 32)}"`;
-  const full: Manifest = { ...manifest, etag, issuedAt: now } as Manifest;
+  const full: Manifest = {
+    ...manifest,
+    etag,
+    issuedAt: now,
+    expiresAt: now + MANIFEST_TTL_MS,
+    ...(signing ? { keyId: signing.id } : {}),
+  } as Manifest;
   return signing ? signManifest(full, signing.key) : full;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { forbidden, unknownVersion } from '../errors.ts';
+import { originNotAllowed, unknownVersion } from '../errors.ts';
 import { buildManifest, etagMatches } from '../rollout/build-manifest.ts';
 import { type GuardSettings, guardSettingsSchema } from '../rollout/guard-settings.ts';
 import { listHistory } from '../rollout/history.ts';
@@ -70,13 +70,10 @@ export async function rolloutRoutes(app: FastifyInstance, ctx: CollectorContext)
     async (req, reply) => {
       const origin = req.headers.origin;
       const p = req.principal!;
-      if (origin && p.role === 'ingest' && p.origins.length > 0 && !p.origins.includes(origin)) {
-        throw forbidden(`Origin ${origin} is not on this ingest key's allowlist.`);
+      if (!ctx.origins.keyAllows(p, origin)) {
+        throw originNotAllowed(`Origin ${origin} is not on this ingest key's origins.`);
       }
-      if (
-        origin &&
-        (ctx.corsOrigins.includes('*') || ctx.corsOrigins.includes(origin) || p.origins.includes(origin))
-      ) {
+      if (origin && (ctx.origins.configured(origin) || p.role === 'ingest')) {
         void reply.header('access-control-allow-origin', origin).header('vary', 'origin');
         void reply.header('access-control-expose-headers', 'etag');
       }

@@ -40,9 +40,20 @@ export interface OutboxCounters {
   duplicateBatches: number;
   rejectedBatches: number;
   rejectedWindows: number;
+  /** Windows merged into a neighbour of the same model version, backend and segment (their inferences still arrive, coarser in time). */
   mergedWindows: number;
+  /** Inferences in those merged windows. */
+  mergedInferences: number;
   droppedWindows: number;
   droppedInferences: number;
+  /** Of `droppedInferences`: older than `outbox.maxAgeMs`. */
+  droppedForAge: number;
+  /** Of `droppedInferences`: over `outbox.maxBytes` with nothing left to merge. */
+  droppedForSize: number;
+  /** Of `droppedInferences`: the browser's storage quota was full even after merging. */
+  droppedForQuota: number;
+  /** Times a write hit the storage quota (each one merged the outbox before trying again). */
+  quotaErrors: number;
 }
 
 export const emptyCounters = (): OutboxCounters => ({
@@ -52,8 +63,13 @@ export const emptyCounters = (): OutboxCounters => ({
   rejectedBatches: 0,
   rejectedWindows: 0,
   mergedWindows: 0,
+  mergedInferences: 0,
   droppedWindows: 0,
   droppedInferences: 0,
+  droppedForAge: 0,
+  droppedForSize: 0,
+  droppedForQuota: 0,
+  quotaErrors: 0,
 });
 
 export interface OutboxSchema extends DBSchema {
@@ -83,9 +99,14 @@ export function outboxName(collector: string | undefined): string {
 /** Writes a window unless it was closed or batched meanwhile (a late checkpoint never reopens one). */
 export async function putWindow(db: OutboxDb, record: WindowRecord): Promise<void> {
   const tx = db.transaction('windows', 'readwrite');
-  const existing = await tx.store.get(record.id);
-  if (!existing || (existing.state === 'open' && !existing.batchId)) await tx.store.put(record);
-  await tx.done;
+  try {
+    const existing = await tx.store.get(record.id);
+    if (!existing || (existing.state === 'open' && !existing.batchId)) await tx.store.put(record);
+    await tx.done;
+  } catch (error) {
+    // A full quota aborts the transaction at commit: the request says AbortError, the transaction why.
+    throw tx.error ?? error;
+  }
 }
 
 /** Adds `delta` to the stored counters in one transaction. */
@@ -96,6 +117,15 @@ export async function addCounters(db: OutboxDb, delta: Partial<OutboxCounters>):
   await tx.store.put(current, 'counters');
   await tx.done;
   return current;
+}
+
+/** Whether `error` is the browser refusing a write for lack of storage quota. */
+export function isQuotaError(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return (
+    name === 'QuotaExceededError' ||
+    (error as { inner?: { name?: string } })?.inner?.name === 'QuotaExceededError'
+  );
 }
 
 export async function readCounters(db: OutboxDb): Promise<OutboxCounters> {

@@ -3,6 +3,7 @@ import { createProfile, decodeProfile, encodeProfile, latencySketch } from '@dri
 import { describe, expect, it } from 'vitest';
 import { mergeEncodedProfiles as merge, Outbox } from './outbox.ts';
 import { openOutboxDb, putWindow, type WindowRecord } from './outbox-db.ts';
+import { closedWindow } from './window.fixture.ts';
 
 let dbCount = 0;
 const limits = { maxBytes: 1 << 20, maxAgeMs: 7 * 86_400_000, maxWindowsPerBatch: 100 };
@@ -16,21 +17,13 @@ function profileOf(inferences: number, seed: number): Uint8Array {
 }
 
 function win(id: string, start: number, inferences: number, extra: Partial<WindowRecord> = {}): WindowRecord {
-  return {
-    id,
+  return closedWindow(id, inferences, {
     ownerId: 'owner-a',
-    state: 'closed',
-    model: 'digits',
-    version: '1.0.0',
-    role: 'primary',
-    backend: 'wasm',
-    segment: 'chrome/linux/wasm/cores-2/gpu-none',
     start,
     end: start + 1000,
-    inferences,
     profile: profileOf(inferences, start),
     ...extra,
-  };
+  });
 }
 
 async function fresh(overrides: Partial<typeof limits> = {}, now = () => 10_000_000) {

@@ -74,32 +74,45 @@ export class Outbox {
   /**
    * Enforces the bounds: drops windows and batches past `maxAgeMs`, then, while the outbox is over
    * `maxBytes`, merges the oldest closed window into the next one with the same key; only when no
-   * two windows can merge does it drop the oldest. Drops are counted.
+   * two windows can merge does it drop the oldest. Merges and drops are counted, drops by reason.
+   * After a quota error, `{ maxBytes: half of what is stored, reason: 'quota' }` makes room by
+   * merging only, never by dropping.
    */
-  async compact(): Promise<void> {
+  async compact(opts: { maxBytes?: number; reason?: 'size' | 'quota' } = {}): Promise<void> {
+    const maxBytes = opts.maxBytes ?? this.limits.maxBytes;
     const cutoff = this.now() - this.limits.maxAgeMs;
     const tx = this.db.transaction(['windows', 'batches'], 'readwrite');
     const windows = tx.objectStore('windows');
-    const delta: Partial<OutboxCounters> = { droppedWindows: 0, droppedInferences: 0, mergedWindows: 0 };
-    const drop = async (w: WindowRecord) => {
+    const delta: Partial<OutboxCounters> = {
+      droppedWindows: 0,
+      droppedInferences: 0,
+      droppedForAge: 0,
+      droppedForSize: 0,
+      droppedForQuota: 0,
+      mergedWindows: 0,
+      mergedInferences: 0,
+    };
+    const drop = async (w: WindowRecord, reason: 'droppedForAge' | 'droppedForSize' | 'droppedForQuota') => {
       await windows.delete(w.id);
       delta.droppedWindows! += 1;
       delta.droppedInferences! += w.inferences;
+      delta[reason]! += w.inferences;
     };
     for (const b of await tx.objectStore('batches').getAll()) {
       if (b.createdAt >= cutoff) continue;
       await tx.objectStore('batches').delete(b.batchId);
       for (const id of b.windowIds) {
         const w = await windows.get(id);
-        if (w) await drop(w);
+        if (w) await drop(w, 'droppedForAge');
       }
     }
     let all = await windows.getAll();
-    for (const w of all) if (w.state === 'closed' && !w.batchId && w.end < cutoff) await drop(w);
+    for (const w of all)
+      if (w.state === 'closed' && !w.batchId && w.end < cutoff) await drop(w, 'droppedForAge');
     all = (await windows.getAll()).sort((a, b) => a.start - b.start);
     let bytes = all.reduce((n, w) => n + w.profile.byteLength, 0);
     let free = all.filter((w) => w.state === 'closed' && !w.batchId);
-    while (bytes > this.limits.maxBytes && free.length > 0) {
+    while (bytes > maxBytes && free.length > 0) {
       const pair = findMergeablePair(free);
       if (pair) {
         const [older, newer] = pair;
@@ -114,15 +127,24 @@ export class Outbox {
         await windows.put(merged);
         bytes += merged.profile.byteLength - older.profile.byteLength - newer.profile.byteLength;
         delta.mergedWindows! += 1;
+        delta.mergedInferences! += older.inferences;
         free = free.filter((w) => w !== older).map((w) => (w === newer ? merged : w));
+      } else if (opts.reason === 'quota') {
+        // Dropping a stored window to store another gains nothing: the caller holds it instead.
+        break;
       } else {
         const oldest = free.shift()!;
-        await drop(oldest);
+        await drop(oldest, 'droppedForSize');
         bytes -= oldest.profile.byteLength;
       }
     }
     await tx.done;
     if (delta.droppedWindows || delta.mergedWindows) await addCounters(this.db, delta);
+  }
+
+  /** Total encoded profile bytes stored now. */
+  async storedBytes(): Promise<number> {
+    return (await this.db.getAll('windows')).reduce((n, w) => n + w.profile.byteLength, 0);
   }
 
   /**

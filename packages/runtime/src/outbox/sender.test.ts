@@ -1,38 +1,16 @@
 import 'fake-indexeddb/auto';
-import {
-  createProfile,
-  decodeProfile,
-  encodeProfile,
-  fromBase64,
-  parseTelemetryBatch,
-} from '@driftline/protocol';
+import { decodeProfile, fromBase64, parseTelemetryBatch } from '@driftline/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { localLocks } from './locks.ts';
 import { mergeEncodedProfiles as merge, Outbox } from './outbox.ts';
 import { openOutboxDb, putWindow, type WindowRecord } from './outbox-db.ts';
 import { backoffMs, Sender } from './sender.ts';
+import { closedWindow } from './window.fixture.ts';
 
 let dbCount = 0;
 
-function win(id: string, inferences: number): WindowRecord {
-  const p = createProfile();
-  p.inferences = inferences;
-  return {
-    id,
-    ownerId: 'o',
-    state: 'closed',
-    model: 'digits',
-    version: '1.0.0',
-    role: 'primary',
-    backend: 'wasm',
-    segment: 'chrome/linux/wasm/cores-2/gpu-none',
-    start: Date.now() - 1000,
-    end: Date.now(),
-    inferences,
-    profile: encodeProfile(p),
-  };
-}
+const win = (id: string, inferences: number): WindowRecord => closedWindow(id, inferences);
 
 async function gunzip(bytes: Uint8Array): Promise<string> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])

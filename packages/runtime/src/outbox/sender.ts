@@ -13,13 +13,19 @@ export const OWNER_LOCK_PREFIX = 'driftline-owner:';
 export type SendOutcome =
   | { kind: 'sent'; duplicate: boolean }
   | { kind: 'rejected'; status: number; code?: string }
-  | { kind: 'retry'; delayMs: number; reason: string };
+  | { kind: 'retry'; delayMs: number; reason: string; code: string; status?: number };
 
 /** What the sender reports. */
 export interface SenderEvents {
   sent: { batchId: string; windows: number; inferences: number; duplicate: boolean };
   rejected: { batchId: string; windows: number; status: number; code?: string };
-  retry: { batchId: string; attempt: number; delayMs: number; reason: string };
+  /**
+   * A batch waits for another attempt. `code` is the collector's error code when it answered with
+   * one (e.g. `UNAUTHORIZED`), `HTTP_<status>` when it answered without, and `NETWORK` when no answer
+   * could be read: offline, the collector unreachable, or its CORS answer refused this origin (the
+   * browser does not tell these apart).
+   */
+  retry: { batchId: string; attempt: number; delayMs: number; reason: string; code: string; status?: number };
 }
 
 export interface SenderOptions {
@@ -129,7 +135,14 @@ export class Sender {
         const { batchId } = next.batch;
         if (outcome.kind === 'retry') {
           const attempt = await this.outbox.retryLater(batchId, outcome.delayMs);
-          this.opts.emit?.('retry', { batchId, attempt, delayMs: outcome.delayMs, reason: outcome.reason });
+          this.opts.emit?.('retry', {
+            batchId,
+            attempt,
+            delayMs: outcome.delayMs,
+            reason: outcome.reason,
+            code: outcome.code,
+            ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+          });
           this.schedule(outcome.delayMs);
           return done;
         }
@@ -201,6 +214,7 @@ export class Sender {
         kind: 'retry',
         delayMs: backoffMs(attempt, this.retry, random),
         reason: `network: ${String(error)}`,
+        code: 'NETWORK',
       };
     }
     const { status } = response;
@@ -211,7 +225,9 @@ export class Sender {
     const retryable = status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
     if (retryable) {
       const delayMs = backoffMs(attempt, this.retry, random, response.headers.get('retry-after'));
-      return { kind: 'retry', delayMs, reason: `HTTP ${status}` };
+      const answer = (await response.json().catch(() => ({}))) as { code?: unknown };
+      const code = typeof answer.code === 'string' && answer.code ? answer.code : `HTTP_${status}`;
+      return { kind: 'retry', delayMs, reason: `HTTP ${status}`, code, status };
     }
     const answer = (await response.json().catch(() => ({}))) as { code?: string };
     return { kind: 'rejected', status, ...(answer.code ? { code: answer.code } : {}) };

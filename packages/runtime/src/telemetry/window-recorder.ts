@@ -3,11 +3,20 @@ import {
   createProfile,
   encodeProfile,
   latencySketch,
+  mergeProfiles,
   numericFeature,
   type Profile,
 } from '@driftline/protocol';
 import { UnknownRunError } from '../errors.ts';
-import { type OutboxDb, openOutboxDb, putWindow, type WindowRecord } from '../outbox/outbox-db.ts';
+import { mergeEncodedProfiles, Outbox } from '../outbox/outbox.ts';
+import {
+  addCounters,
+  isQuotaError,
+  type OutboxDb,
+  openOutboxDb,
+  putWindow,
+  type WindowRecord,
+} from '../outbox/outbox-db.ts';
 import type { NamedTensors } from '../tensor.ts';
 import type { Feedback, RunRecord, TelemetryInit, WorkerInfo } from '../worker/messages.ts';
 import type { RunObserver } from '../worker/worker-runtime.ts';
@@ -30,6 +39,11 @@ export const WINDOW_CLOSED = 'window-closed';
  */
 export class WindowRecorder implements RunObserver {
   private current: OpenWindow | undefined;
+  /** A closed window the storage quota refused, with what was merged into it since. */
+  private held:
+    | (OpenWindow & { end: number; merged: number; mergedInferences: number; quotaErrors: number })
+    | undefined;
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private checkpointTimer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -138,7 +152,18 @@ export class WindowRecorder implements RunObserver {
       this.checkpointTimer = undefined;
     }
     if (!w || isEmpty(w.profile)) return this.writing;
-    const record: WindowRecord = {
+    const end = Math.max(w.start, Date.now());
+    this.writing = this.writing
+      .then(async () => {
+        if (state === 'closed') await this.close(w, end);
+        else await this.put(this.record(w, 'open', end));
+      })
+      .catch(() => undefined);
+    return this.writing;
+  }
+
+  private record(w: OpenWindow, state: 'open' | 'closed', end: number): WindowRecord {
+    return {
       id: w.id,
       ownerId: this.settings.ownerId,
       state,
@@ -148,16 +173,105 @@ export class WindowRecorder implements RunObserver {
       backend: this.info.backend,
       segment: this.info.segment,
       start: w.start,
-      end: Math.max(w.start, Date.now()),
+      end,
       inferences: w.profile.inferences,
       profile: encodeProfile(w.profile),
     };
-    this.writing = this.writing.then(() => putWindow(this.db, record)).catch(() => undefined);
-    return this.writing;
+  }
+
+  /**
+   * Writes a closed window. When the storage quota is full it is kept here instead, and the next
+   * closed window is merged into it (its checkpoint removed, so nothing counts twice), until a
+   * write fits again: the sender frees room as batches are delivered. The merges and quota errors
+   * are counted then. Only a worker that ends while holding one loses what its checkpoint lacks.
+   */
+  private async close(w: OpenWindow, end: number, retry = false): Promise<void> {
+    let target = w;
+    if (this.held && retry) {
+      target = this.held;
+    } else if (this.held) {
+      const held = this.held;
+      held.profile = mergeProfiles(held.profile, w.profile);
+      held.end = end;
+      held.merged += 1;
+      held.mergedInferences += w.profile.inferences;
+      await this.db.delete('windows', w.id).catch(() => undefined);
+      target = held;
+    }
+    if (await this.put(this.record(target, 'closed', this.held?.end ?? end))) {
+      const held = this.held;
+      this.held = undefined;
+      if (held && (held.quotaErrors || held.merged)) {
+        await addCounters(this.db, {
+          quotaErrors: held.quotaErrors,
+          mergedWindows: held.merged,
+          mergedInferences: held.mergedInferences,
+        }).catch(() => undefined);
+        // Written late (on a retry): the sender is told as for any closed window.
+        if (retry) this.channel?.postMessage(WINDOW_CLOSED);
+      }
+      return;
+    }
+    this.held ??= { ...w, end, merged: 0, mergedInferences: 0, quotaErrors: 0 };
+    this.held.quotaErrors += 1;
+    // Try again on a timer too: with no new window closing, the room the sender frees must be used.
+    clearTimeout(this.heldTimer);
+    const delay = Math.min(10_000, 1_000 * 2 ** Math.min(4, this.held.quotaErrors - 1));
+    this.heldTimer = setTimeout(() => {
+      this.writing = this.writing
+        .then(async () => {
+          if (this.held) await this.close(this.held, this.held.end, true);
+        })
+        .catch(() => undefined);
+    }, delay);
+  }
+
+  /**
+   * Writes a window; answers false when the browser's storage quota refused it even after the
+   * outbox's oldest closed windows were merged to free half its bytes.
+   */
+  private async put(record: WindowRecord): Promise<boolean> {
+    try {
+      await putWindow(this.db, record);
+      return true;
+    } catch (error) {
+      if (!isQuotaError(error)) throw error;
+    }
+    const outbox = new Outbox(this.db, mergeEncodedProfiles, {
+      maxBytes: Infinity,
+      maxAgeMs: Infinity,
+      maxWindowsPerBatch: 100,
+    });
+    try {
+      await outbox.compact({ maxBytes: Math.floor((await outbox.storedBytes()) / 2), reason: 'quota' });
+      await putWindow(this.db, record);
+      return true;
+    } catch (error) {
+      if (!isQuotaError(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Whether a closed window waits here for storage quota. */
+  get holding(): boolean {
+    return this.held !== undefined;
   }
 
   async dispose(): Promise<void> {
     await this.closeWindow();
+    clearTimeout(this.heldTimer);
+    const held = this.held;
+    if (held) {
+      // Still no room as the worker ends: what the held window's checkpoint lacks is lost; say so.
+      const kept = (await this.db.get('windows', held.id).catch(() => undefined))?.inferences ?? 0;
+      const lost = Math.max(0, held.profile.inferences - kept);
+      await addCounters(this.db, {
+        quotaErrors: held.quotaErrors,
+        droppedWindows: 1,
+        droppedInferences: lost,
+        droppedForQuota: lost,
+      }).catch(() => undefined);
+    }
     this.channel?.close();
     this.db.close();
   }

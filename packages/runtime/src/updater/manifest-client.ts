@@ -1,5 +1,12 @@
 import { type Manifest, parseManifest, verifyManifestSignature } from '@driftline/protocol';
 import { ModelFetchError, ModelIntegrityError } from '../errors.ts';
+import type { ManifestFreshness } from './manifest-freshness.ts';
+
+/**
+ * The keys manifests may be signed with: one base64 Ed25519 public key, several (any may have
+ * signed), or keys by id (the manifest's `keyId` picks one), so a signing key can be rotated.
+ */
+export type ManifestKeys = string | readonly string[] | Readonly<Record<string, string>>;
 
 /** Where and as whom the runtime asks the collector for its manifest. */
 export interface ManifestRequest {
@@ -9,8 +16,10 @@ export interface ManifestRequest {
   deviceId: string;
   /** App pin: run exactly this version (`createRuntime({ pin })`). */
   pin?: string;
-  /** Base64 public key printed by `driftline keys signing`; unsigned or wrongly signed manifests are refused. */
-  publicKey?: string;
+  /** Keys printed by `driftline keys signing`; unsigned or wrongly signed manifests are refused. */
+  publicKey?: ManifestKeys;
+  /** The newest manifest accepted so far: older or expired ones are refused. */
+  freshness?: ManifestFreshness;
 }
 
 /** The manifest URL of one device, e.g. `http://c/v1/models/digits/manifest?device=…&pin=…`. */
@@ -26,6 +35,7 @@ export function manifestUrl(req: ManifestRequest): string {
  * revalidates with the ETag (`cache: 'no-cache'`), so an unchanged assignment costs a 304.
  * @throws ModelFetchError when the collector cannot be reached or answers an error.
  * @throws ModelIntegrityError when the signature is missing or wrong.
+ * @throws StaleManifestError when it is older than one already accepted, or expired.
  */
 export async function fetchManifest(
   req: ManifestRequest,
@@ -48,18 +58,20 @@ export async function fetchManifest(
   }
   const manifest = parseManifest(await response.json());
   await checkSignature(manifest, req.publicKey);
+  req.freshness?.accept(manifest);
   return manifest;
 }
 
 /**
- * Refuses a manifest whose signature does not verify with `publicKey` (no-op without a key).
+ * Refuses a manifest whose signature does not verify with one of `keys` (no-op without keys).
  * @throws ModelIntegrityError
  */
-export async function checkSignature(manifest: Manifest, publicKey: string | undefined): Promise<void> {
-  if (!publicKey) return;
+export async function checkSignature(manifest: Manifest, keys: ManifestKeys | undefined): Promise<void> {
+  if (!keys || (typeof keys === 'object' && Object.keys(keys).length === 0)) return;
+  const candidates = keysFor(manifest, keys);
   let valid = false;
   try {
-    valid = await verifyManifestSignature(manifest, publicKey);
+    for (const key of candidates) if (!valid) valid = await verifyManifestSignature(manifest, key);
   } catch (error) {
     throw new ModelIntegrityError(
       `The manifest of ${manifest.model} could not be verified (${String(error)}): signatures need WebCrypto, i.e. https or localhost.`,
@@ -67,8 +79,23 @@ export async function checkSignature(manifest: Manifest, publicKey: string | und
     );
   }
   if (!valid) {
+    const why = !manifest.signature
+      ? 'is unsigned'
+      : candidates.length === 0
+        ? `is signed by key ${manifest.keyId ?? '(no id)'}, which is not among the configured keys`
+        : 'is wrongly signed';
     throw new ModelIntegrityError(
-      `The manifest of ${manifest.model} ${manifest.version} is ${manifest.signature ? 'wrongly signed' : 'unsigned'}: check publicKey against \`driftline keys signing\`.`,
+      `The manifest of ${manifest.model} ${manifest.version} ${why}: check publicKey against \`driftline keys signing\`.`,
     );
   }
+}
+
+/** The configured keys that may have signed `manifest`. */
+function keysFor(manifest: Manifest, keys: ManifestKeys): string[] {
+  if (typeof keys === 'string') return [keys];
+  if (Array.isArray(keys)) return [...(keys as readonly string[])];
+  const byId = keys as Readonly<Record<string, string>>;
+  const key =
+    manifest.keyId !== undefined && Object.hasOwn(byId, manifest.keyId) ? byId[manifest.keyId] : undefined;
+  return key ? [key] : [];
 }

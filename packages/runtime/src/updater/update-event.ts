@@ -1,5 +1,5 @@
 /** Why a new version was not activated (or was left again). */
-export type ActivationFailure = 'signature' | 'download' | 'verification' | 'load' | 'run';
+export type ActivationFailure = 'signature' | 'stale' | 'download' | 'verification' | 'load' | 'run';
 
 /** What `rt.on('update', …)` reports about model versions. */
 export type UpdateEvent =
