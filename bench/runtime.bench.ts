@@ -3,12 +3,14 @@
 // raw postMessage, (b) ORT's own proxy worker, (c) TF.js predict, (d) rt.run telemetry on,
 // (e) rt.run telemetry off; cold vs warm start; bytes sent per 1,000 inferences.
 // Run: npx tsx bench/runtime.bench.ts
+
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEV_KEYS, startCollector } from '@driftline/collector';
+import driftline from '@driftline/runtime/vite';
 import { chromium, type Page } from '@playwright/test';
 import { build, type InlineConfig, preview } from 'vite';
 // @ts-expect-error plain .mjs helper shared with playwright.config.ts
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
     configFile: false,
     logLevel: 'error',
     publicDir,
-    worker: { format: 'es' },
+    plugins: [driftline()],
     build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 100_000 },
   };
   await build(config);
