@@ -32,6 +32,25 @@ export const badRequest = (message: string, cause?: unknown) =>
 /** Missing, unknown or revoked key. */
 export const unauthorized = (message = 'Send a valid key as "Authorization: Bearer <key>".') =>
   new CollectorError('unauthorized', 401, message);
+/** A key that an admin revoked. */
+export const keyRevoked = () =>
+  new CollectorError(
+    'key_revoked',
+    401,
+    'This key was revoked; ask an admin for a new one (driftline keys create).',
+  );
+/** A key past its expiry (or past the grace period of a rotation). */
+export const keyExpired = () =>
+  new CollectorError(
+    'key_expired',
+    401,
+    'This key has expired; switch to the key that replaced it, or ask an admin for a new one (driftline keys rotate).',
+  );
+/** No active key with this id (admin key routes). */
+export const unknownKey = (id: string) =>
+  new CollectorError('unknown_key', 404, `No active key with id "${id}"; list keys with GET /v1/keys.`);
+/** A key change that would lock every admin out. */
+export const keyConflict = (message: string) => new CollectorError('key_conflict', 409, message);
 /** A valid key whose role may not use this route. */
 export const forbidden = (message: string) => new CollectorError('forbidden', 403, message);
 /** A browser origin that the ingest key (or, for a preflight, every ingest key) does not allow. */

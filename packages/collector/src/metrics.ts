@@ -23,6 +23,8 @@ export interface CollectorMetrics {
 export const REFUSAL_REASONS = [
   'missing_key',
   'unknown_key',
+  'revoked_key',
+  'expired_key',
   'role',
   'origin',
   'rate_limited',
@@ -33,6 +35,8 @@ export const REFUSAL_REASONS = [
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 const REASON_OF_CODE: Record<string, RefusalReason> = {
+  key_revoked: 'revoked_key',
+  key_expired: 'expired_key',
   forbidden: 'role',
   origin_not_allowed: 'origin',
   rate_limited: 'rate_limited',

@@ -4,8 +4,6 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { RateLimiter } from '../src/ingest/rate-limiter.ts';
-import { perWorkerRateLimit } from '../src/server/options.ts';
 import { openStorage } from '../src/storage/open-storage.ts';
 import { makeBatch, makeProfile } from './fixtures.ts';
 import { freshDatabaseUrl, freshDatabaseWithKeys } from './postgres-helpers.ts';
@@ -230,23 +228,5 @@ describe('serve --workers usage errors', () => {
       vi.unstubAllEnvs();
       spy.mockRestore();
     }
-  });
-});
-
-describe('per-worker rate limits', () => {
-  it("divide a key's limits by the workers so that round-robin traffic gets the configured total", () => {
-    const limits = perWorkerRateLimit(2, {
-      perKeyPerS: 10,
-      perKeyBurst: 20,
-      perDevicePerS: 5,
-      perDeviceBurst: 30,
-    });
-    expect(limits).toEqual({ perKeyPerS: 5, perKeyBurst: 10, perDevicePerS: 5, perDeviceBurst: 30 });
-    const workers = [0, 1].map(() => new RateLimiter(limits.perKeyPerS, limits.perKeyBurst));
-    const now = 1_000_000;
-    const allowed = (n: number, t: number) =>
-      Array.from({ length: n }, (_, i) => workers[i % 2]!.take('key', t)).filter((w) => w === 0).length;
-    expect(allowed(40, now)).toBe(20); // the configured burst, in all
-    expect(allowed(40, now + 1_000)).toBe(10); // then the configured rate, in all
   });
 });

@@ -9,32 +9,12 @@ import {
   parseManifest,
   verifyManifestSignature,
 } from '@driftline/protocol';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, DEV_KEYS, startCollector } from '../src/index.ts';
 import { freshDatabaseUrl } from './postgres-helpers.ts';
+import { cli } from './run-cli.ts';
 
 const models = fileURLToPath(new URL('../../../demo/public/models/digits/', import.meta.url));
-
-/** Runs the CLI in process and answers its exit code, stdout and stderr. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
 
 describe('driftline CLI: publish, rollout, pin, shadow, status, rollback, promote, keys signing', () => {
   let c: Collector;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../errors.ts';
+import { forbidden, keyExpired, keyRevoked, unauthorized } from '../errors.ts';
 import type { KeyCache, Principal } from './key-cache.ts';
 import type { KeyRole } from './keys.ts';
 
@@ -14,8 +14,9 @@ declare module 'fastify' {
 }
 
 /**
- * onRequest hook: resolves the Bearer key before the body is read. Missing or unknown key: 401;
- * a key whose role the route does not allow: 403.
+ * onRequest hook: resolves the Bearer key before the body is read. Missing or unknown key: 401
+ * `unauthorized`; revoked: 401 `key_revoked`; expired: 401 `key_expired`; a key whose role the
+ * route does not allow: 403 `forbidden`.
  */
 export function authenticate(keys: KeyCache) {
   return async (req: FastifyRequest): Promise<void> => {
@@ -24,8 +25,13 @@ export function authenticate(keys: KeyCache) {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw unauthorized();
-    const principal = await keys.lookup(match[1]!);
-    if (!principal) throw unauthorized('The key is unknown or revoked; ask an admin for a new one.');
+    const checked = await keys.check(match[1]!);
+    if ('refused' in checked) {
+      if (checked.refused === 'revoked') throw keyRevoked();
+      if (checked.refused === 'expired') throw keyExpired();
+      throw unauthorized('The key is unknown; check it for typos or ask an admin for a new one.');
+    }
+    const { principal } = checked;
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw forbidden(
         `A ${principal.role} key may not use this route; it needs a ${roles.join(' or ')} key.`,

@@ -16,6 +16,13 @@ const RANGE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const rollout = async () => import('./rollout-command.ts');
+const keys: CommandSpec['run'] = async (args) => (await import('./keys-command.ts')).keysCommand(args);
+
+const KEYS_DESCRIPTION =
+  'With --url/--key (or DRIFTLINE_URL/DRIFTLINE_KEY) asks a running collector with an admin key; with\n' +
+  '--data-dir/--database-url (or neither) works on the storage directly, which is how the first admin\n' +
+  'key is made (PGlite: only while no collector holds the data directory). Both are audited.';
+const KEYS_OPTIONS: readonly OptionSpec[] = [...REMOTE_OPTIONS, ...STORAGE_OPTIONS];
 const query = async () => import('./query-command.ts');
 
 /**
@@ -35,7 +42,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...STORAGE_OPTIONS,
       {
         name: 'dev',
-        description: 'create the well-known dev keys and allow any CORS origin; never in production',
+        description:
+          'serve the well-known dev keys (loopback hosts only; removed at a start without --dev) and allow any CORS origin',
       },
       {
         name: 'cors-origins',
@@ -67,28 +75,61 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'keys create',
-    summary: 'create an API key on the storage directly; prints the secret once',
+    summary: 'create an API key; prints the secret once',
+    description: KEYS_DESCRIPTION,
     options: [
       { name: 'role', value: KEY_ROLES.join('|'), description: 'what the key may do (required)' },
       { name: 'app', value: 'NAME', description: 'the app an ingest key sends telemetry for' },
-      { name: 'origins', value: 'A,B', description: 'browser origins allowed to use an ingest key' },
+      {
+        name: 'origins',
+        value: 'A,B',
+        description: 'browser origins an ingest key is limited to (default: any origin)',
+      },
       { name: 'label', value: 'TEXT', description: 'a note shown by keys list' },
-      ...STORAGE_OPTIONS,
+      { name: 'expires', value: 'WHEN', description: 'when it stops working: 30d, 12h or an ISO time' },
+      ...KEYS_OPTIONS,
     ],
-    run: async (args) => (await import('./keys-command.ts')).keysCommand(args),
+    run: keys,
   },
   {
     name: 'keys list',
     summary: 'list the API keys (never their secrets)',
-    options: STORAGE_OPTIONS,
-    run: async (args) => (await import('./keys-command.ts')).keysCommand(args),
+    description: KEYS_DESCRIPTION,
+    options: KEYS_OPTIONS,
+    run: keys,
+  },
+  {
+    name: 'keys rotate',
+    args: '<id>',
+    summary: 'replace a key: prints the new secret; the old one works for a grace period',
+    description: KEYS_DESCRIPTION,
+    options: [
+      {
+        name: 'grace',
+        value: 'DURATION',
+        description: 'how long the old key keeps working (default 1d; 0 ends it now)',
+      },
+      ...KEYS_OPTIONS,
+    ],
+    run: keys,
   },
   {
     name: 'keys revoke',
     args: '<id>',
     summary: 'revoke an API key by its id (see keys list)',
-    options: STORAGE_OPTIONS,
-    run: async (args) => (await import('./keys-command.ts')).keysCommand(args),
+    description: KEYS_DESCRIPTION,
+    options: KEYS_OPTIONS,
+    run: keys,
+  },
+  {
+    name: 'keys audit',
+    summary: 'the audit log of admin actions, newest first (who, what, when)',
+    description: KEYS_DESCRIPTION,
+    options: [
+      { name: 'limit', value: 'N', description: 'how many entries (default 50, at most 1000)' },
+      ...KEYS_OPTIONS,
+    ],
+    run: keys,
   },
   {
     name: 'keys signing',

@@ -2,27 +2,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProfile, fromBase64 } from '@driftline/protocol';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch, makeProfile } from '../../test/fixtures.ts';
+import { cli } from '../../test/run-cli.ts';
 import { createKey } from '../auth/keys.ts';
 import { type Collector, startCollector } from '../server/start-collector.ts';
 import { COMMANDS } from './commands.ts';
-import { main } from './main.ts';
-
-/** Runs the CLI in process; answers its exit code and what it printed. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('driftline CLI', () => {
   let dir: string;
@@ -104,9 +89,9 @@ describe('driftline CLI', () => {
     const group = await cli('keys', '--help');
     expect(group.code).toBe(0);
     for (const c of COMMANDS.filter((c) => c.name.startsWith('keys '))) expect(group.out).toContain(c.name);
-    const unknown = await cli('keys', 'rotate');
+    const unknown = await cli('keys', 'renew');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('Unknown action "keys rotate"');
+    expect(unknown.err).toContain('Unknown action "keys renew"');
     const valued = await cli('serve', '--dev=yes');
     expect(valued.code).toBe(2);
     expect(valued.err).toContain('--dev takes no value.');

@@ -4,7 +4,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { decodeProfile, fromBase64, toBase64 } from '@driftline/protocol';
 import { CollectorError } from '../errors.ts';
 import { type Args, flag, UsageError } from './args.ts';
-import { request, target } from './rollout-command.ts';
+import { request, target } from './remote.ts';
 
 interface LocalFile {
   path: string;

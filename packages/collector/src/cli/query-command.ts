@@ -1,21 +1,8 @@
-import { CollectorError } from '../errors.ts';
 import { type Args, flag, UsageError } from './args.ts';
+import { request } from './remote.ts';
 import { printTable } from './table.ts';
 
-async function get(args: Args, path: string): Promise<unknown> {
-  const url = flag(args, 'url') ?? process.env.DRIFTLINE_URL ?? 'http://127.0.0.1:8787';
-  const key = flag(args, 'key') ?? process.env.DRIFTLINE_KEY;
-  if (!key) throw new UsageError('Give a read key with --key or DRIFTLINE_KEY.');
-  const res = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${key}` } });
-  const body = (await res.json()) as { error?: { code: string; message: string } };
-  if (!res.ok)
-    throw new CollectorError(
-      body.error?.code ?? 'http_error',
-      res.status,
-      body.error?.message ?? res.statusText,
-    );
-  return body;
-}
+const get = (args: Args, path: string) => request(args, 'GET', path);
 
 const ms = (x: number | null) => (x === null ? '-' : x.toFixed(2));
 

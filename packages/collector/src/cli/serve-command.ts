@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createKey } from '../auth/keys.ts';
+import { checkDevHost, syncDevKeys } from '../auth/dev-keys.ts';
 import { startClusterPrimary } from '../server/cluster-primary.ts';
 import { announceReady, shutdownRequested } from '../server/cluster-worker.ts';
 import { type CollectorOptions, DEV_KEYS } from '../server/options.ts';
@@ -58,9 +58,10 @@ function workersFlag(args: Args): number {
 
 /** The primary: migrates and makes the dev keys once, then forks the workers and waits for a signal. */
 async function servePrimary(opts: CollectorOptions, workers: number): Promise<number> {
+  if (opts.dev) checkDevHost(opts.host ?? '127.0.0.1');
   const storage = await openStorage(opts);
   try {
-    if (opts.dev) await createDevKeys(storage);
+    await syncDevKeys(storage, opts.dev ?? false);
   } finally {
     await storage.close();
   }
@@ -98,12 +99,6 @@ async function serveWorker(opts: CollectorOptions): Promise<number> {
     return 0;
   } finally {
     cluster.worker?.disconnect();
-  }
-}
-
-async function createDevKeys(storage: Parameters<typeof createKey>[0]): Promise<void> {
-  for (const role of ['ingest', 'read', 'admin'] as const) {
-    await createKey(storage, role, { secret: DEV_KEYS[role], label: 'dev (well-known, local only)' });
   }
 }
 

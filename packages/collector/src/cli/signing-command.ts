@@ -1,7 +1,7 @@
 import { createSigningKey } from '../rollout/signing-keys.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import { type Args, flag } from './args.ts';
-import { request } from './rollout-command.ts';
+import { request } from './remote.ts';
 
 /**
  * `driftline keys signing`: makes a manifest signing key pair (Ed25519), stores it in the

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { auditHook } from '../auth/audit-log.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { KeyCache } from '../auth/key-cache.ts';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
@@ -12,6 +13,7 @@ import { openArtifactStore } from '../registry/artifact-store.ts';
 import { alertRoutes } from '../routes/alert-routes.ts';
 import { analystRoutes } from '../routes/analyst-routes.ts';
 import { healthRoutes } from '../routes/health-routes.ts';
+import { keyRoutes } from '../routes/key-routes.ts';
 import { registryRoutes } from '../routes/registry-routes.ts';
 import { rolloutRoutes } from '../routes/rollout-routes.ts';
 import { telemetryRoutes } from '../routes/telemetry-route.ts';
@@ -70,6 +72,7 @@ export async function createApp(
     });
   }
   app.addHook('onRequest', authenticate(ctx.keys));
+  app.addHook('onSend', auditHook(storage));
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: req.method, route, status: reply.statusCode });
@@ -87,6 +90,7 @@ export async function createApp(
   const artifacts = openArtifactStore(storage, opts);
   await app.register(async (scope) => registryRoutes(scope, ctx, artifacts));
   await app.register(async (scope) => rolloutRoutes(scope, ctx));
+  await app.register(async (scope) => keyRoutes(scope, ctx));
   await app.register(async (scope) => healthRoutes(scope, ctx, openapi));
   await app.register(async (scope) => dashboardRoutes(scope, ctx));
   await app.ready();

@@ -34,7 +34,10 @@ export interface CollectorOptions {
   rolloutIntervalMs?: number;
   /** URL that alert events are POSTed to (with retries). */
   webhookUrl?: string;
-  /** Create the well-known development keys (never in production). */
+  /**
+   * Serve the well-known development keys (loopback hosts only). Without it, dev keys an earlier
+   * `--dev` run made on this storage are revoked at start.
+   */
   dev?: boolean;
   /**
    * Set by `serve --workers` in each cluster worker: responses carry `x-driftline-worker: <pid>` and
@@ -56,24 +59,6 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
   perDevicePerS: 5,
   perDeviceBurst: 30,
 };
-
-/**
- * The limits one of `workers` cluster workers enforces so that the configured ones hold for the
- * whole collector: a key's traffic comes from many devices over many connections, which the cluster
- * spreads evenly, so each worker gets 1/N of the key limits. A device's batches mostly ride one
- * keep-alive connection, that is one worker, so the device limits stay whole (dividing them would
- * turn away well-behaved devices; a device that opens a connection per batch may get up to N times).
- */
-export function perWorkerRateLimit(
-  workers: number,
-  limits: RateLimitOptions = DEFAULT_RATE_LIMIT,
-): RateLimitOptions {
-  return {
-    ...limits,
-    perKeyPerS: limits.perKeyPerS / workers,
-    perKeyBurst: Math.max(1, limits.perKeyBurst / workers),
-  };
-}
 
 /** The secrets of the `--dev` keys. Anyone can read them here: never use `--dev` on a reachable host. */
 export const DEV_KEYS = {

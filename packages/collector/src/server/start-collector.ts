@@ -1,13 +1,13 @@
 import { evaluateAlerts } from '../alerts/evaluate-alerts.ts';
 import { deliverWebhooks } from '../alerts/webhook-deliverer.ts';
-import { createKey } from '../auth/keys.ts';
+import { checkDevHost, syncDevKeys } from '../auth/dev-keys.ts';
 import { evaluateRollouts } from '../rollout/evaluate-rollouts.ts';
 import { compactAll, dropFineRollups } from '../rollups/compactor.ts';
 import { partCacheFor } from '../rollups/part-cache.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createApp } from './create-app.ts';
-import { type CollectorOptions, DEV_KEYS } from './options.ts';
+import type { CollectorOptions } from './options.ts';
 import { every } from './periodic.ts';
 
 /** A running collector. */
@@ -35,13 +35,11 @@ export interface Collector {
  * await c.close();
  */
 export async function startCollector(opts: CollectorOptions = {}): Promise<Collector> {
+  if (opts.dev) checkDevHost(opts.host ?? '127.0.0.1');
   const storage = await openStorage(opts);
   try {
-    if (opts.dev) {
-      for (const role of ['ingest', 'read', 'admin'] as const) {
-        await createKey(storage, role, { secret: DEV_KEYS[role], label: 'dev (well-known, local only)' });
-      }
-    }
+    // A `serve --workers` worker leaves the keys to its primary, which syncs them once.
+    if (!opts.clusterWorker) await syncDevKeys(storage, opts.dev ?? false);
     const { app, ctx } = await createApp(storage, opts);
     const onError = (job: string) => (err: unknown) =>
       app.log.error({ err }, `${job} failed; retrying next tick`);

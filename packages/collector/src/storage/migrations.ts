@@ -142,6 +142,18 @@ export const MIGRATIONS: readonly string[] = [
      granted boolean NOT NULL,
      updated_at timestamptz NOT NULL
    ) WITH (fillfactor = 50);`,
+  // Keys expire (optionally, and an old key during a rotation's grace period); admin actions are
+  // recorded (auth/audit-log.ts).
+  `ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;
+   ALTER TABLE api_keys ADD COLUMN rotated_to text;
+   CREATE TABLE audit_log (
+     id bigserial PRIMARY KEY,
+     at timestamptz NOT NULL DEFAULT now(),
+     actor text NOT NULL,
+     action text NOT NULL,
+     target text,
+     detail jsonb NOT NULL DEFAULT '{}'
+   );`,
 ];
 
 const LOCK_ID = 7_265_001;
