@@ -31,6 +31,11 @@ export interface BatchRecord {
   createdAt: number;
   attempts: number;
   notBefore: number;
+  /**
+   * The last attempt got no answer (offline, collector unreachable): the back-off is then a guess
+   * at when the network returns, and the browser's `online` event makes the batch due at once.
+   */
+  unanswered?: boolean;
 }
 
 /** Running totals the runtime reports through `stats()`. */

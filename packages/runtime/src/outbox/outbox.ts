@@ -150,10 +150,12 @@ export class Outbox {
   /**
    * The batch to send next: the oldest existing batch, else a new one made of the oldest closed
    * windows (at most `maxJsonBytes` of JSON), stored with its id before it is sent. `waitMs` is set
-   * when the next batch is backing off.
+   * when the next batch is backing off; with `online` (the browser is back online) a batch whose
+   * last attempt got no answer is due at once, whatever its back-off.
    */
   async nextBatch(
     maxJsonBytes: number,
+    opts: { online?: boolean } = {},
   ): Promise<{ batch?: BatchRecord; windows: WindowRecord[]; waitMs?: number }> {
     const tx = this.db.transaction(['windows', 'batches'], 'readwrite');
     const batches = (await tx.objectStore('batches').getAll()).sort((a, b) => a.createdAt - b.createdAt);
@@ -168,7 +170,7 @@ export class Outbox {
       }
       const size = members.reduce((n, w) => n + windowJsonBytes(w), 200);
       if (size > maxJsonBytes) continue;
-      const waitMs = batch.notBefore - this.now();
+      const waitMs = opts.online && batch.unanswered ? 0 : batch.notBefore - this.now();
       await tx.done;
       return waitMs > 0 ? { windows: [], waitMs } : { batch, windows: members };
     }
@@ -221,12 +223,20 @@ export class Outbox {
       });
   }
 
-  /** Keeps a batch for a later attempt, not before `delayMs` from now. */
-  async retryLater(batchId: string, delayMs: number): Promise<number> {
+  /**
+   * Keeps a batch for a later attempt, not before `delayMs` from now; `unanswered` when the attempt
+   * got no answer at all (see {@link BatchRecord.unanswered}).
+   */
+  async retryLater(batchId: string, delayMs: number, unanswered = false): Promise<number> {
     const tx = this.db.transaction('batches', 'readwrite');
     const batch = await tx.store.get(batchId);
     if (batch)
-      await tx.store.put({ ...batch, attempts: batch.attempts + 1, notBefore: this.now() + delayMs });
+      await tx.store.put({
+        ...batch,
+        attempts: batch.attempts + 1,
+        notBefore: this.now() + delayMs,
+        unanswered,
+      });
     await tx.done;
     return batch ? batch.attempts + 1 : 0;
   }

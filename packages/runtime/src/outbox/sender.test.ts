@@ -110,6 +110,39 @@ describe('Sender', () => {
     expect(batch.notBefore - Date.now()).toBeLessThanOrEqual(7000);
   });
 
+  it('back online, sends a batch that got no answer at once, and one the collector deferred only when due', async () => {
+    const { outbox, collector } = await setup([{ status: 429, headers: { 'retry-after': '60' } }]);
+    let offline = true;
+    const sender = new Sender(outbox, localLocks(), {
+      collector: 'http://collector.test',
+      appKey: 'k',
+      sdkVersion: 'test',
+      deviceId: async () => 'device-1',
+      retry: { baseMs: 60_000, maxMs: 60_000 },
+      fetchFn: (async (...args: Parameters<typeof fetch>) => {
+        if (offline) throw new TypeError('Failed to fetch');
+        return collector.fetchFn(...args);
+      }) as typeof fetch,
+    });
+    await putWindow(outbox.db, win('a', 5));
+    expect(await sender.drain()).toBe(0);
+    expect(await sender.drain()).toBe(0);
+    expect(collector.calls).toHaveLength(0);
+    offline = false;
+    // The 60 s back-off was a guess at when the network returns; the online event says it has.
+    expect(await sender.drain({ online: true })).toBe(0);
+    expect(collector.calls).toHaveLength(1);
+    // 429 with Retry-After: the collector answered, so being online changes nothing.
+    expect(await sender.drain({ online: true })).toBe(0);
+    expect(collector.calls).toHaveLength(1);
+    const [batch] = await outbox.db.getAll('batches');
+    expect(batch).toMatchObject({ attempts: 2, unanswered: false });
+    await outbox.db.put('batches', { ...batch!, notBefore: 0 });
+    expect(await sender.drain({ online: true })).toBe(1);
+    expect(collector.calls.map((c) => c.batchId)).toEqual([batch!.batchId, batch!.batchId]);
+    sender.stop();
+  });
+
   it('drops and counts a batch the collector rejects as invalid', async () => {
     const { outbox, sender, events } = await setup([{ status: 400, body: { code: 'INVALID_BATCH' } }]);
     await putWindow(outbox.db, win('a', 2));

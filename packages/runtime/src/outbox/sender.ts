@@ -114,18 +114,21 @@ export class Sender {
 
   /**
    * Sends every batch that is due. With `keepalive` (page hiding) it only takes the lock if free,
-   * and sends bodies within the keepalive limit. Returns the number of batches that left the outbox.
+   * and sends bodies within the keepalive limit. With `online` (the browser's `online` event) batches
+   * that got no answer are sent now instead of after their back-off. Returns the number of batches
+   * that left the outbox.
    */
-  async drain(opts: { keepalive?: boolean } = {}): Promise<number> {
+  async drain(opts: { keepalive?: boolean; online?: boolean } = {}): Promise<number> {
     if (this.stopped) return 0;
     return this.locks.withLock(this.lockName, { ifAvailable: Boolean(opts.keepalive) }, async (held) => {
       if (!held) return 0;
       const live = await this.locks.held();
       await this.outbox.adoptOrphans((owner) => live.has(OWNER_LOCK_PREFIX + owner));
       await this.outbox.compact();
+      const budget = opts.keepalive ? KEEPALIVE_LIMIT - 1024 : NORMAL_BATCH_JSON;
       let done = 0;
       for (;;) {
-        const next = await this.outbox.nextBatch(opts.keepalive ? KEEPALIVE_LIMIT - 1024 : NORMAL_BATCH_JSON);
+        const next = await this.outbox.nextBatch(budget, { online: Boolean(opts.online) });
         if (next.waitMs !== undefined) {
           this.schedule(next.waitMs);
           return done;
@@ -134,7 +137,7 @@ export class Sender {
         const outcome = await this.send(next.batch, next.windows, Boolean(opts.keepalive));
         const { batchId } = next.batch;
         if (outcome.kind === 'retry') {
-          const attempt = await this.outbox.retryLater(batchId, outcome.delayMs);
+          const attempt = await this.outbox.retryLater(batchId, outcome.delayMs, outcome.code === 'NETWORK');
           this.opts.emit?.('retry', {
             batchId,
             attempt,

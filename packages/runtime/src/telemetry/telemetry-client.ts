@@ -40,7 +40,8 @@ export class TelemetryClient {
       if (e.data === WINDOW_CLOSED) void this.send();
     });
     if (sender && typeof addEventListener === 'function' && typeof document !== 'undefined') {
-      const online = () => void this.send();
+      // Back online: what backed off for want of a network goes now, not at its next timer.
+      const online = () => void this.send({ online: true });
       addEventListener('online', online);
       this.cleanups.push(() => removeEventListener('online', online));
     }
@@ -79,7 +80,7 @@ export class TelemetryClient {
   }
 
   /** Sends what is due; never throws (failures are retried with back-off). */
-  async send(opts: { keepalive?: boolean } = {}): Promise<void> {
+  async send(opts: { keepalive?: boolean; online?: boolean } = {}): Promise<void> {
     if (!this.sender) return;
     try {
       await this.sender.drain(opts);
