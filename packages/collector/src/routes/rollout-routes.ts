@@ -16,6 +16,7 @@ import {
 import { rolloutStatus } from '../rollout/rollout-status.ts';
 import { createSigningKey, signingKeyCache } from '../rollout/signing-keys.ts';
 import type { CollectorContext } from '../server/context.ts';
+import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 const params = {
@@ -43,6 +44,7 @@ type Body<T = object> = T & { reason?: string };
  * (ingest key). Every change is audited with the caller's key id and reason.
  */
 export async function rolloutRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  refuseUnstorable(app);
   const signing = signingKeyCache(ctx.storage);
   const who = (req: { principal: { id: string } | null }, body?: Body | null) => ({
     actor: req.principal?.id ?? null,

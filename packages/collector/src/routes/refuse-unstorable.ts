@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../errors.ts';
+
+/**
+ * What in a request's params, query or body the database cannot take: a string (or key) holding
+ * U+0000, which PostgreSQL text and jsonb refuse, or a number that is not finite (`1e309` in a
+ * query string or a JSON body parses to Infinity, and Ajv's minimum/maximum let it through).
+ */
+export function unstorable(value: unknown): string | null {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'a NUL character (U+0000), which no name, version or text may hold';
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return `the number ${v}; send a finite number`;
+    } else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        stack.push(k, x);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Refuses, with 400 `bad_request`, a request holding what the database cannot take, before it
+ * reaches a query (where it would fail with a 500). Each route plugin registers it for its scope.
+ */
+export function refuseUnstorable(app: FastifyInstance): void {
+  app.addHook('preHandler', async (req) => {
+    const what = unstorable(req.params) ?? unstorable(req.query) ?? unstorable(req.body);
+    if (what) throw badRequest(`The request holds ${what}.`);
+  });
+}
