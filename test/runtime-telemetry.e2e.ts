@@ -1,3 +1,4 @@
+import { DEV_KEYS } from '@driftline/collector';
 import { expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
 import { TestCollector } from './fixtures/runtime/collector.ts';
@@ -20,10 +21,10 @@ interface Setup {
 }
 
 /** Opens the fixture page and creates a runtime on the tiny model that reports to the collector. */
-async function openRuntime(page: Page, name: string): Promise<void> {
+async function openRuntime(page: Page, name: string, appKey = collector.ingestKey): Promise<void> {
   await page.goto(server.url);
   await page.waitForFunction(() => window.ready);
-  const setup: Setup = { collector: collector.url, appKey: collector.ingestKey, name };
+  const setup: Setup = { collector: collector.url, appKey, name };
   await page.evaluate(async (s) => {
     const rt = await window.driftline.createRuntime({
       model: { url: '/tiny.onnx', format: 'onnx', name: s.name, version: '1.0.0' },
@@ -83,6 +84,35 @@ test('counts stay exact when the collector is down for a while and comes back', 
   expect(up!.lastError).toBeUndefined();
   expect(up!.lastSuccessAt).toBeGreaterThan(down!.lastError!.at);
   expect(up!.waiting).toEqual({ windows: 0, inferences: 0 });
+});
+
+test("a revoked or an unknown key shows in status() with the collector's code on the first failed send", async ({
+  page,
+}) => {
+  const admin = { authorization: `Bearer ${DEV_KEYS.admin}`, 'content-type': 'application/json' };
+  const created = (await (
+    await fetch(`${collector.url}/v1/keys`, { method: 'POST', headers: admin, body: '{"role":"ingest"}' })
+  ).json()) as { key: { id: string }; secret: string };
+  const revoked = await fetch(`${collector.url}/v1/keys/${created.key.id}/revoke`, {
+    method: 'POST',
+    headers: { authorization: admin.authorization },
+  });
+  expect(revoked.status).toBe(200);
+  // One page, one outbox: the second runtime's outbox still holds the first one's window.
+  const cases = [
+    [created.secret, 'key_revoked'],
+    ['dl_ingest_never_issued', 'unauthorized'],
+  ] as const;
+  for (const [i, [key, code]] of cases.entries()) {
+    await openRuntime(page, `e2e-bad-key-${code}`, key);
+    await runMany(page, 3);
+    await flush(page);
+    expect(await status(page)).toMatchObject({
+      lastError: { code, status: 401, retrying: true },
+      waiting: { windows: i + 1, inferences: 3 * (i + 1) },
+    });
+    expect(await collector.inferences(`e2e-bad-key-${code}`)).toBe(0);
+  }
 });
 
 test('a reload in the middle of a window loses nothing', async ({ page }) => {

@@ -144,7 +144,9 @@ describe('Sender', () => {
   });
 
   it('drops and counts a batch the collector rejects as invalid', async () => {
-    const { outbox, sender, events } = await setup([{ status: 400, body: { code: 'INVALID_BATCH' } }]);
+    const { outbox, sender, events } = await setup([
+      { status: 400, body: { error: { code: 'invalid_batch', message: 'bad' } } },
+    ]);
     await putWindow(outbox.db, win('a', 2));
     expect(await sender.drain()).toBe(1);
     expect(await outbox.counters()).toMatchObject({ rejectedBatches: 1, rejectedWindows: 1, sentBatches: 0 });

@@ -21,7 +21,7 @@ export interface SenderEvents {
   rejected: { batchId: string; windows: number; status: number; code?: string };
   /**
    * A batch waits for another attempt. `code` is the collector's error code when it answered with
-   * one (e.g. `UNAUTHORIZED`), `HTTP_<status>` when it answered without, and `NETWORK` when no answer
+   * one (e.g. `unauthorized`, `origin_not_allowed`), `HTTP_<status>` when it answered without, and `NETWORK` when no answer
    * could be read: offline, the collector unreachable, or its CORS answer refused this origin (the
    * browser does not tell these apart).
    */
@@ -228,11 +228,17 @@ export class Sender {
     const retryable = status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
     if (retryable) {
       const delayMs = backoffMs(attempt, this.retry, random, response.headers.get('retry-after'));
-      const answer = (await response.json().catch(() => ({}))) as { code?: unknown };
-      const code = typeof answer.code === 'string' && answer.code ? answer.code : `HTTP_${status}`;
+      const code = (await errorCodeOf(response)) ?? `HTTP_${status}`;
       return { kind: 'retry', delayMs, reason: `HTTP ${status}`, code, status };
     }
-    const answer = (await response.json().catch(() => ({}))) as { code?: string };
-    return { kind: 'rejected', status, ...(answer.code ? { code: answer.code } : {}) };
+    const code = await errorCodeOf(response);
+    return { kind: 'rejected', status, ...(code ? { code } : {}) };
   }
+}
+
+/** The collector's error code from its answer `{ error: { code, message } }`, if it sent one. */
+async function errorCodeOf(response: Response): Promise<string | undefined> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: unknown } } | null;
+  const code = body?.error?.code;
+  return typeof code === 'string' && code ? code : undefined;
 }

@@ -48,12 +48,12 @@ async function setup(name: string, script: Answer[]) {
 describe('DeliveryTracker', () => {
   it('reports the collector code, HTTP status or NETWORK of each failure, and clears it on success', async () => {
     const { attempt, stop } = await setup('delivery-1', [
-      { status: 401, body: { code: 'UNAUTHORIZED', message: 'unknown key' } },
+      { status: 401, body: { error: { code: 'unauthorized', message: 'unknown key' } } },
       { status: 503 },
       'network-error',
     ]);
     expect(await attempt(2_000)).toMatchObject({
-      lastError: { code: 'UNAUTHORIZED', status: 401, at: 2_000, retrying: true },
+      lastError: { code: 'unauthorized', status: 401, at: 2_000, retrying: true },
       waiting: { windows: 1, inferences: 4 },
     });
     expect(await attempt(3_000)).toMatchObject({ lastError: { code: 'HTTP_503', status: 503 } });
@@ -66,9 +66,11 @@ describe('DeliveryTracker', () => {
   });
 
   it('marks a batch refused for good as not retrying', async () => {
-    const { attempt, stop } = await setup('delivery-2', [{ status: 400, body: { code: 'INVALID_BATCH' } }]);
+    const { attempt, stop } = await setup('delivery-2', [
+      { status: 400, body: { error: { code: 'invalid_batch', message: 'bad batch' } } },
+    ]);
     expect(await attempt(2_000)).toMatchObject({
-      lastError: { code: 'INVALID_BATCH', status: 400, retrying: false },
+      lastError: { code: 'invalid_batch', status: 400, retrying: false },
       waiting: { windows: 0 },
     });
     stop();
