@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, KEY_ROLES, type KeyRole } from '../src/auth/keys.ts';
+import { createKey, KEY_ROLES, type KeyRole, revokeKey } from '../src/auth/keys.ts';
 import { createApp } from '../src/server/create-app.ts';
 import { openStorage } from '../src/storage/open-storage.ts';
 import type { Storage } from '../src/storage/storage.ts';
@@ -44,8 +44,15 @@ const PLAUSIBLE: Record<string, string> = {
   sha256: '0'.repeat(64),
   id: 'key_000000000000',
 };
-type Caller = 'none' | 'unknown' | KeyRole;
-const CALLERS: Caller[] = ['none', 'unknown', ...KEY_ROLES];
+// An unknown key, and admin keys that were revoked or have expired, besides a live key of each role.
+type Caller = 'none' | 'unknown' | 'revoked' | 'expired' | KeyRole;
+const CALLERS: Caller[] = ['none', 'unknown', 'revoked', 'expired', ...KEY_ROLES];
+const REFUSED: Partial<Record<Caller, string>> = {
+  none: 'unauthorized',
+  unknown: 'unauthorized',
+  revoked: 'key_revoked',
+  expired: 'key_expired',
+};
 
 function valueFor(p: Parameter): string {
   if (p.schema?.enum?.length) return String(p.schema.enum[0]);
@@ -91,6 +98,14 @@ function describeRouteRoles(name: string, open: () => Promise<Storage>): void {
       ({ app } = await createApp(storage, { logLevel: 'silent' }));
       for (const role of KEY_ROLES) secrets.set(role, (await createKey(storage, role)).secret);
       secrets.set('unknown', 'dl_read_not-a-key-this-collector-made');
+      const revoked = await createKey(storage, 'admin');
+      await revokeKey(storage, revoked.id);
+      secrets.set('revoked', revoked.secret);
+      const expired = await createKey(storage, 'admin');
+      await storage.query("UPDATE api_keys SET expires_at = now() - interval '1 hour' WHERE id = $1", [
+        expired.id,
+      ]);
+      secrets.set('expired', expired.secret);
       const ingest = await app.inject({
         method: 'POST',
         url: '/v1/telemetry',
@@ -129,7 +144,7 @@ function describeRouteRoles(name: string, open: () => Promise<Storage>): void {
       expect(routes.filter((r) => r.roles).length).toBeGreaterThan(routes.length / 2);
     });
 
-    it('no key and an unknown key: 401 on protected routes; a role not allowed: 403; an allowed one passes', async () => {
+    it('no, unknown, revoked or expired key: 401 on protected routes; a role not allowed: 403; an allowed one passes', async () => {
       const table: string[] = [];
       for (const r of routes) {
         const statuses = new Map<Caller, number>();
@@ -142,11 +157,11 @@ function describeRouteRoles(name: string, open: () => Promise<Storage>): void {
             expect([401, 403], where).not.toContain(res.statusCode);
             continue;
           }
-          const allowed = caller === 'admin' || r.roles.includes(caller);
-          if (caller === 'none' || caller === 'unknown') {
+          const refused = REFUSED[caller];
+          if (refused) {
             expect(res.statusCode, where).toBe(401);
-            expect(res.json(), where).toMatchObject({ error: { code: 'unauthorized' } });
-          } else if (!allowed) {
+            expect(res.json(), where).toMatchObject({ error: { code: refused } });
+          } else if (caller !== 'admin' && !r.roles.includes(caller)) {
             expect(res.statusCode, where).toBe(403);
             expect(res.json(), where).toMatchObject({ error: { code: 'forbidden' } });
             expect(res.json().error.message, where).toContain(r.roles.join(' or '));

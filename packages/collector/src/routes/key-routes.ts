@@ -12,6 +12,7 @@ import {
 } from '../auth/keys.ts';
 import { keyConflict, unknownKey } from '../errors.ts';
 import type { CollectorContext } from '../server/context.ts';
+import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 const keySchema = {
@@ -57,6 +58,7 @@ interface CreateBody {
  * admin actions. Every change is recorded (auth/audit-log.ts) with the acting key's id.
  */
 export async function keyRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
+  refuseUnstorable(app);
   app.get(
     '/v1/keys',
     {
@@ -185,7 +187,12 @@ export async function keyRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            before: { type: 'integer', minimum: 1, description: 'Only entries older than this id (paging)' },
+            before: {
+              type: 'integer',
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: 'Only entries older than this id (paging)',
+            },
           },
           additionalProperties: false,
         },
