@@ -2,6 +2,14 @@ import { gunzipSync } from 'node:zlib';
 import { expect, type Page, type Request, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
 import { TestCollector } from './fixtures/runtime/collector.ts';
+import {
+  flush,
+  openTelemetryRuntime,
+  runMany,
+  stats,
+  status,
+  type TelemetryRuntimeOptions,
+} from './fixtures/runtime/telemetry-page.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
 // Faults a browser puts telemetry through (issue #13, "Trust"). Each test ends with the collector
@@ -20,55 +28,8 @@ test.afterAll(async () => {
 
 type Rt = import('@driftline/runtime').Runtime;
 
-interface Setup {
-  collector: string;
-  appKey: string;
-  name: string;
-  maxInferences?: number;
-  retry: { baseMs: number; maxMs: number };
-}
-
-/** Opens the fixture page and creates a runtime on the tiny model that reports to the collector. */
-async function openRuntime(
-  page: Page,
-  name: string,
-  opts: { maxInferences?: number; retry?: Setup['retry'] } = {},
-): Promise<void> {
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.ready);
-  const setup: Setup = {
-    collector: collector.url,
-    appKey: collector.ingestKey,
-    name,
-    retry: opts.retry ?? { baseMs: 200, maxMs: 1000 },
-    ...(opts.maxInferences ? { maxInferences: opts.maxInferences } : {}),
-  };
-  await page.evaluate(async (s) => {
-    const rt = await window.driftline.createRuntime({
-      model: { url: '/tiny.onnx', format: 'onnx', name: s.name, version: '1.0.0' },
-      backends: ['wasm'],
-      collector: s.collector,
-      appKey: s.appKey,
-      retry: s.retry,
-      ...(s.maxInferences ? { window: { maxInferences: s.maxInferences } } : {}),
-    });
-    (window as unknown as { rt: Rt }).rt = rt;
-  }, setup);
-}
-
-/** Runs the model `n` times, one call after another. */
-function runMany(page: Page, n: number): Promise<void> {
-  return page.evaluate(async (count) => {
-    const { rt } = window as unknown as { rt: Rt };
-    for (let i = 0; i < count; i++) {
-      await rt.run({ input: { data: new Float32Array([i, 1, 2, 3]), dims: [1, 4] } });
-    }
-  }, n);
-}
-
-const flush = (page: Page) => page.evaluate(() => (window as unknown as { rt: Rt }).rt.flush());
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { rt: Rt }).rt.stats());
-const status = (page: Page) => page.evaluate(() => (window as unknown as { rt: Rt }).rt.status());
+const openRuntime = (page: Page, name: string, opts: TelemetryRuntimeOptions = {}) =>
+  openTelemetryRuntime(page, server.url, collector, name, opts);
 
 /** Waits until the open window's checkpoint holds `n` inferences (it lands within checkpointMs). */
 const checkpointed = (page: Page, n: number) =>

@@ -2,6 +2,7 @@ import { DEV_KEYS } from '@driftline/collector';
 import { expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
 import { TestCollector } from './fixtures/runtime/collector.ts';
+import { flush, openTelemetryRuntime, runMany, stats, status } from './fixtures/runtime/telemetry-page.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
 let server: ViteDevServer & { url: string };
@@ -14,48 +15,8 @@ test.afterAll(async () => {
   await Promise.all([server?.close(), collector?.stop()]);
 });
 
-interface Setup {
-  collector: string;
-  appKey: string;
-  name: string;
-}
-
-/** Opens the fixture page and creates a runtime on the tiny model that reports to the collector. */
-async function openRuntime(page: Page, name: string, appKey = collector.ingestKey): Promise<void> {
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.ready);
-  const setup: Setup = { collector: collector.url, appKey, name };
-  await page.evaluate(async (s) => {
-    const rt = await window.driftline.createRuntime({
-      model: { url: '/tiny.onnx', format: 'onnx', name: s.name, version: '1.0.0' },
-      backends: ['wasm'],
-      collector: s.collector,
-      appKey: s.appKey,
-      retry: { baseMs: 200, maxMs: 1000 },
-      features: (inputs) => ({ firstPixel: (inputs.input!.data as Float32Array)[0]! }),
-    });
-    (window as unknown as { rt: typeof rt }).rt = rt;
-  }, setup);
-}
-
-/** Runs the model `n` times, one call after another. */
-function runMany(page: Page, n: number): Promise<void> {
-  return page.evaluate(async (count) => {
-    const { rt } = window as unknown as { rt: import('@driftline/runtime').Runtime };
-    for (let i = 0; i < count; i++) {
-      await rt.run({ input: { data: new Float32Array([i, 1, 2, 3]), dims: [1, 4] } });
-    }
-  }, n);
-}
-
-const flush = (page: Page) =>
-  page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.flush());
-
-const status = (page: Page) =>
-  page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.status());
-
-const stats = (page: Page) =>
-  page.evaluate(() => (window as unknown as { rt: import('@driftline/runtime').Runtime }).rt.stats());
+const openRuntime = (page: Page, name: string, appKey?: string) =>
+  openTelemetryRuntime(page, server.url, collector, name, { appKey, appFeature: true });
 
 test('windows reach the collector with exactly the inferences made', async ({ page }) => {
   await openRuntime(page, 'e2e-exact');
@@ -115,18 +76,6 @@ test("a revoked or an unknown key shows in status() with the collector's code on
   }
 });
 
-test('a reload in the middle of a window loses nothing', async ({ page }) => {
-  await openRuntime(page, 'e2e-reload');
-  await runMany(page, 12);
-  // The open window reaches IndexedDB by itself within checkpointMs; wait for that, then reload.
-  await expect.poll(async () => (await stats(page))!.pending.inferences).toBe(12);
-  await page.reload();
-  await openRuntime(page, 'e2e-reload');
-  await runMany(page, 5);
-  await flush(page);
-  await expect.poll(() => collector.inferences('e2e-reload'), { timeout: 10_000 }).toBe(17);
-});
-
 test('hiding the page closes the window and sends it without a flush', async ({ page }) => {
   await openRuntime(page, 'e2e-hidden');
   await runMany(page, 9);
@@ -135,16 +84,6 @@ test('hiding the page closes the window and sends it without a flush', async ({ 
     document.dispatchEvent(new Event('visibilitychange'));
   });
   await expect.poll(() => collector.inferences('e2e-hidden'), { timeout: 10_000 }).toBe(9);
-});
-
-test('two tabs share one outbox and send no batch twice', async ({ context }) => {
-  const [a, b] = [await context.newPage(), await context.newPage()];
-  await Promise.all([openRuntime(a, 'e2e-tabs'), openRuntime(b, 'e2e-tabs')]);
-  await Promise.all([runMany(a, 25), runMany(b, 30)]);
-  await Promise.all([flush(a), flush(b), flush(a)]);
-  await expect.poll(() => collector.inferences('e2e-tabs'), { timeout: 10_000 }).toBe(55);
-  const [sa, sb] = [await stats(a), await stats(b)];
-  expect(sa!.duplicateBatches + sb!.duplicateBatches).toBe(0);
 });
 
 test('with the storage quota nearly full, closed windows are held and merged, then every inference is delivered once', async ({
