@@ -56,6 +56,28 @@ describe('dev keys exist only while --dev is on', () => {
   });
 });
 
+describe('driftline keys on the storage directly', () => {
+  it('audits offline key changes as actor cli, readable with keys audit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftline-keys-offline-'));
+    try {
+      const created = await cli('keys', 'create', '--role', 'admin', '--data-dir', dir);
+      expect(created.code).toBe(0);
+      expect((await cli('keys', 'signing', '--data-dir', dir)).code).toBe(0);
+      const audit = await cli('keys', 'audit', '--data-dir', dir);
+      const rows = audit.out
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(/\s+/));
+      expect(rows.map((r) => [r[2], r[3]])).toEqual([
+        ['cli', 'keys.signing'],
+        ['cli', 'keys.create'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('driftline keys against a running collector (--url/--key)', () => {
   let dir: string;
   let c: Collector;

@@ -1,3 +1,4 @@
+import { recordAudit } from '../auth/audit-log.ts';
 import { createSigningKey } from '../rollout/signing-keys.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import { type Args, flag } from './args.ts';
@@ -22,6 +23,7 @@ export async function signingCommand(args: Args): Promise<number> {
   });
   try {
     const key = await createSigningKey(storage);
+    await recordAudit(storage, { actor: 'cli', action: 'keys.signing', target: key.id, detail: {} });
     console.error(
       `Created signing key ${key.id}; manifests are signed with it from now on. Give the runtime this public key (createRuntime({ publicKey })):`,
     );
