@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { categoricalFeature, createProfile, latencySketch, numericFeature } from '@driftline/protocol';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateAlerts } from '../src/alerts/evaluate-alerts.ts';
 import { createKey } from '../src/auth/keys.ts';
 import { createApp } from '../src/server/create-app.ts';
 import { openStorage } from '../src/storage/open-storage.ts';
@@ -369,6 +371,50 @@ describe('API fuzz: odd requests to analyst and admin routes get a 2xx or a code
       expect(res.statusCode, url).toBe(400);
       expect(res.json().error.code, url).toBe('bad_request');
     }
+  });
+
+  it('ingest: a NUL in a window field or a profile name is refused, and the batches sent with it are stored', async () => {
+    // One statement stores a group of batches; a NUL anywhere failed the whole group with a 500,
+    // and a feature name with one, once stored, made every alert evaluation fail.
+    const named = (feature: string, label: string, stage: string) => {
+      const p = makeProfile(5);
+      numericFeature(p, feature).add(1);
+      categoricalFeature(p, 'label').add(label);
+      latencySketch(p, stage).add(1);
+      return p;
+    };
+    const nul = 'a\u0000b';
+    const bad = [
+      ...['model', 'version', 'segment', 'backend'].map((field) => {
+        const b = makeBatch({ model: MODEL, profile: makeProfile(5) });
+        return { ...b, windows: [{ ...b.windows[0]!, [field]: nul }] };
+      }),
+      { ...makeBatch({ model: MODEL }), deviceId: nul },
+      { ...makeBatch({ model: MODEL }), batchId: nul },
+      makeBatch({ model: MODEL, profile: named(nul, 'ok', 'total') }),
+      makeBatch({ model: MODEL, profile: named('ok', nul, 'total') }),
+      makeBatch({ model: MODEL, profile: named('ok', 'ok', nul) }),
+    ];
+    const good = Array.from({ length: 10 }, (_, i) =>
+      makeBatch({ model: MODEL, deviceId: `group-${i}`, profile: createProfile() }),
+    );
+    const post = (b: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/telemetry',
+        headers: { authorization: `Bearer ${keys.ingest}` },
+        payload: b as object,
+      });
+    const answers = await Promise.all([...good, ...bad].map(post));
+    expect(answers.slice(0, good.length).map((r) => r.statusCode)).toEqual(good.map(() => 200));
+    for (const r of answers.slice(good.length)) {
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.code, r.body).toBe('invalid_batch');
+    }
+    await expect(
+      evaluateAlerts(storage, { windowMs: 15 * 60_000, baselineInferences: 10, webhookUrl: null }),
+    ).resolves.toBeInstanceOf(Array);
+    last = await counts();
   });
 
   // Fastify answers these itself, before the collector's error handler (createApp sets no

@@ -1,3 +1,4 @@
+import { CategoricalSketch, type Profile } from '@driftline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.ts';
 
@@ -21,6 +22,21 @@ export function unstorable(value: unknown): string | null {
     }
   }
   return null;
+}
+
+/**
+ * A feature, label or latency stage name in a decoded profile that holds U+0000: the profile bytes
+ * store it, but an alert's detail (jsonb) would not, and every alert evaluation would fail.
+ */
+export function unstorableName(profile: Profile): string | null {
+  const names = [...Object.keys(profile.latency), ...Object.keys(profile.features)];
+  for (const f of Object.values(profile.features)) {
+    if (f instanceof CategoricalSketch) names.push(...f.counts().keys());
+  }
+  const bad = names.find((n) => n.includes('\u0000'));
+  return bad === undefined
+    ? null
+    : `the name "${bad.replaceAll('\u0000', '\\0').slice(0, 64)}", which holds a NUL character (U+0000)`;
 }
 
 /**

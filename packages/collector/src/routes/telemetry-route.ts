@@ -1,12 +1,13 @@
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { originNotAllowed, rateLimited, unsupportedMediaType } from '../errors.ts';
+import { invalidBatch, originNotAllowed, rateLimited, unsupportedMediaType } from '../errors.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
 import { ingestCorsHeaders, preflightRoute } from '../ingest/cors.ts';
 import { prepareBatch } from '../ingest/prepare-batch.ts';
 import { partCacheFor } from '../rollups/part-cache.ts';
 import { rollupKeyString } from '../rollups/rollup-key.ts';
 import type { CollectorContext } from '../server/context.ts';
+import { unstorable, unstorableName } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 /** `POST /v1/telemetry`: validate, store once, count. Also answers every CORS preflight (ingest/cors.ts). */
@@ -62,6 +63,10 @@ export async function telemetryRoutes(app: FastifyInstance, ctx: CollectorContex
       const keyWait = await ctx.keyLimiter.take(principal.id);
       if (keyWait > 0) throw rateLimited(keyWait);
       const { prepared } = prepareBatch(req.body, principal.id, Date.now(), ctx.batchLimits);
+      // A statement that fails stores none of the batches grouped with it: refuse what would fail.
+      let bad = unstorable(req.body);
+      for (const part of prepared.parts) bad ??= unstorableName(part.decoded);
+      if (bad) throw invalidBatch(`The batch holds ${bad}; remove it.`);
       const deviceWait = await ctx.deviceLimiter.take(prepared.deviceId);
       if (deviceWait > 0) throw rateLimited(deviceWait);
       const end = ctx.metrics.dbSeconds.startTimer({ op: 'store_batch' });
