@@ -14,6 +14,8 @@
  * | `INVALID_BASE64` | a string given to `fromBase64` is not canonical base64 |
  * | `INVALID_BATCH` | a telemetry batch does not match the wire schema |
  * | `INVALID_MANIFEST` | a model manifest does not match the wire schema |
+ * | `INVALID_SCHEMA` | a model schema (per-tensor summary kinds) does not match its JSON shape, or would record too many features |
+ * | `SCHEMA_MISMATCH` | a valid model schema does not fit the model's tensors (unknown tensor, column count, labels on a float column, image dims) |
  */
 export const PROTOCOL_ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -26,6 +28,8 @@ export const PROTOCOL_ERROR_CODES = [
   'INVALID_BASE64',
   'INVALID_BATCH',
   'INVALID_MANIFEST',
+  'INVALID_SCHEMA',
+  'SCHEMA_MISMATCH',
 ] as const;
 
 /** One of {@link PROTOCOL_ERROR_CODES}. */
