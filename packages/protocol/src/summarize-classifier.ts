@@ -9,6 +9,8 @@ export interface ClassifierSummaryOptions {
   labels?: readonly string[];
   /** `true`: rows are logits (softmax first); `false`: rows are probabilities; default: detect per row. */
   logits?: boolean;
+  /** Called once per row that has a winner, with the winning class index and its probability. */
+  onRow?: (row: number, best: number, top1: number) => void;
 }
 
 /** Label recorded for a row that holds NaN, where no class wins. */
@@ -79,6 +81,7 @@ export function summarizeClassifierOutput(
     argmax.add(opts.labels?.[best] ?? String(best));
     top1.add(row[best]! / total);
     entropy.add(h);
+    opts.onRow?.(r, best, row[best]! / total);
   }
 }
 
@@ -103,6 +106,7 @@ function summarizeBinary(
     const best = p >= 0.5 ? 1 : 0;
     argmax.add(opts.labels?.[best] ?? String(best));
     top1.add(Math.max(p, 1 - p));
+    opts.onRow?.(r, best, Math.max(p, 1 - p));
     entropy.add((p > 0 ? -p * Math.log(p) : 0) + (p < 1 ? -(1 - p) * Math.log(1 - p) : 0));
   }
 }
