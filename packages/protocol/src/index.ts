@@ -12,6 +12,17 @@ export {
   OTHER_LABEL,
 } from './categorical-sketch.ts';
 export { type CategoricalDrift, compareCategorical } from './drift/categorical-drift.ts';
+export {
+  type AccuracyEstimate,
+  type AccuracyEstimateOptions,
+  estimateAccuracy,
+} from './drift/cbpe.ts';
+export {
+  compareEmbedding,
+  DEFAULT_EMBEDDING_DRIFT_OPTIONS,
+  type EmbeddingDrift,
+  type EmbeddingDriftOptions,
+} from './drift/embedding-drift.ts';
 export { compareNumeric, type NumericDrift, type NumericQuality } from './drift/numeric-drift.ts';
 export { compareProfiles, type FeatureDrift, overallStatus } from './drift/profile-drift.ts';
 export { chiSquareSurvival } from './drift/special-functions.ts';
@@ -22,6 +33,7 @@ export {
   type QualityDelta,
   type Threshold,
 } from './drift/thresholds.ts';
+export { type EmbeddingBasis, embeddingBasis } from './embedding-basis.ts';
 export { PROTOCOL_ERROR_CODES, ProtocolError, type ProtocolErrorCode } from './errors.ts';
 export { LIMITS } from './limits.ts';
 export {
@@ -45,6 +57,23 @@ export {
   type WebCryptoKey,
 } from './manifest-signature.ts';
 export {
+  CLASS_FEATURES,
+  type ClassesSpec,
+  type ColumnSpec,
+  type ColumnsSpec,
+  checkSchemaFits,
+  classFeatureNames,
+  type EmbeddingSpec,
+  IMAGE_FEATURES,
+  type ImageSpec,
+  type InputSpec,
+  inputFeatureNames,
+  type ModelSchema,
+  ModelSchemaSchema,
+  parseModelSchema,
+  type TensorShape,
+} from './model-schema.ts';
+export {
   DEFAULT_ALPHA,
   DEFAULT_MAX_BINS,
   NumericSketch,
@@ -63,13 +92,19 @@ export {
   type Profile,
 } from './profile.ts';
 export { decodeProfile, encodeProfile, PROFILE_FORMAT_VERSION } from './profile-codec.ts';
+export { seededNormal, seededUniform } from './seeded-random.ts';
+export { type ClassesSummaryOptions, summarizeClasses } from './summarize-classes.ts';
 export {
   type ClassifierSummaryOptions,
   isProbabilityTensor,
   NAN_CLASS_LABEL,
   summarizeClassifierOutput,
 } from './summarize-classifier.ts';
+export { labelSketchOptions, summarizeColumns } from './summarize-columns.ts';
+export { RFF_SKETCH, summarizeEmbedding } from './summarize-embedding.ts';
+export { defaultMaxValue, summarizeImage } from './summarize-image.ts';
 export { summarizeTensor, TENSOR_FEATURES } from './summarize-tensor.ts';
+export { summarizeWithSchema } from './summarize-with-schema.ts';
 export {
   MAX_WINDOWS_PER_BATCH,
   parseTelemetryBatch,

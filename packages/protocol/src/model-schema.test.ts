@@ -33,7 +33,11 @@ describe('parseModelSchema', () => {
   test.each([
     ['an unknown kind', { inputs: { x: { kind: 'pixels' } } }, /inputs\.x/],
     ['an image without layout', { inputs: { x: { kind: 'image' } } }, /layout/],
-    ['duplicate column names', { inputs: { x: { kind: 'columns', columns: [{ name: 'a' }, { name: 'a' }] } } }, /unique/],
+    [
+      'duplicate column names',
+      { inputs: { x: { kind: 'columns', columns: [{ name: 'a' }, { name: 'a' }] } } },
+      /unique/,
+    ],
     ['duplicate labels', { outputs: { y: { kind: 'classes', labels: ['a', 'a'] } } }, /unique/],
     ['zero projections', { inputs: { e: { kind: 'embedding', projections: 0 } } }, /projections/],
     ['not an object', 'columns', /Model schema/],
@@ -70,19 +74,41 @@ describe('checkSchemaFits', () => {
 
   test.each([
     ['an unknown tensor', tensors.filter((t) => t.name !== 'emb'), /"emb" is not a tensor of the model/],
-    ['a wrong column count', [{ name: 'x', dims: [1, 3], type: 'int32' }, ...tensors.slice(1)], /names 2 columns but the tensor's last dim is 3/],
-    ['labels on a float column', [{ name: 'x', dims: [1, 2], type: 'float32' }, ...tensors.slice(1)], /integer label indexes/],
-    ['an image of the wrong layout', [...tensors.slice(0, 2), { name: 'img', dims: [1, 3, 224, 224] }, tensors[3]!], /NHWC image/],
+    [
+      'a wrong column count',
+      [{ name: 'x', dims: [1, 3], type: 'int32' }, ...tensors.slice(1)],
+      /names 2 columns but the tensor's last dim is 3/,
+    ],
+    [
+      'labels on a float column',
+      [{ name: 'x', dims: [1, 2], type: 'float32' }, ...tensors.slice(1)],
+      /integer label indexes/,
+    ],
+    [
+      'an image of the wrong layout',
+      [...tensors.slice(0, 2), { name: 'img', dims: [1, 3, 224, 224] }, tensors[3]!],
+      /NHWC image/,
+    ],
     ['a 3-D image', [...tensors.slice(0, 2), { name: 'img', dims: [224, 224, 3] }, tensors[3]!], /4-D/],
-    ['more projections than values', [tensors[0]!, { name: 'emb', dims: [1, 8] }, ...tensors.slice(2)], /at most 8/],
-    ['labels that do not match the classes', [...tensors.slice(0, 3), { name: 'probs', dims: [1, 3] }], /2 labels but 3 classes/],
+    [
+      'more projections than values',
+      [tensors[0]!, { name: 'emb', dims: [1, 8] }, ...tensors.slice(2)],
+      /at most 8/,
+    ],
+    [
+      'labels that do not match the classes',
+      [...tensors.slice(0, 3), { name: 'probs', dims: [1, 3] }],
+      /2 labels but 3 classes/,
+    ],
   ])('refuses %s with SCHEMA_MISMATCH', (_, ts, message) => {
     expect(codeOf(() => checkSchemaFits(schema, ts))).toBe('SCHEMA_MISMATCH');
     expect(() => checkSchemaFits(schema, ts)).toThrow(message);
   });
 
   test('a binary output of one value per row has two classes', () => {
-    expect(() => checkSchemaFits(schema, [...tensors.slice(0, 3), { name: 'probs', dims: [-1, 1] }])).not.toThrow();
+    expect(() =>
+      checkSchemaFits(schema, [...tensors.slice(0, 3), { name: 'probs', dims: [-1, 1] }]),
+    ).not.toThrow();
   });
 
   test('counts the features of unnamed tensors and of unlabelled classes against the cap', () => {
@@ -90,8 +116,8 @@ describe('checkSchemaFits', () => {
     expect(codeOf(() => checkSchemaFits(s, [{ name: 'y', dims: [1, 600] }]))).toBe('INVALID_SCHEMA');
     const many = Array.from({ length: 146 }, (_, i) => ({ name: `t${i}`, dims: [1, 4] }));
     expect(() => checkSchemaFits(parseModelSchema({}), many)).not.toThrow();
-    expect(codeOf(() => checkSchemaFits(parseModelSchema({}), [...many, { name: 'one-more', dims: [1] }]))).toBe(
-      'INVALID_SCHEMA',
-    );
+    expect(
+      codeOf(() => checkSchemaFits(parseModelSchema({}), [...many, { name: 'one-more', dims: [1] }])),
+    ).toBe('INVALID_SCHEMA');
   });
 });

@@ -30,7 +30,8 @@ const ColumnsInputSchema = v.object({
   ),
 });
 
-const count = (min: number, max: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+const count = (min: number, max: number) =>
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 
 const EmbeddingInputSchema = v.object({
   kind: v.literal('embedding'),
@@ -96,7 +97,11 @@ export function inputFeatureNames(tensor: string, spec: InputSpec): string[] {
 }
 
 /** Feature names a `classes` output of `classes` classes records (labels from the spec when given). */
-export function classFeatureNames(tensor: string, spec: ClassesSpec, classes = spec.labels?.length ?? 0): string[] {
+export function classFeatureNames(
+  tensor: string,
+  spec: ClassesSpec,
+  classes = spec.labels?.length ?? 0,
+): string[] {
   const out = CLASS_FEATURES.map((f) => `${tensor}.${f}`);
   for (let k = 0; k < classes; k++) {
     const l = spec.labels?.[k] ?? String(k);
@@ -178,7 +183,8 @@ export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorSha
   const names: string[] = [];
   for (const [t, spec] of Object.entries(schema.inputs)) {
     const info = byName.get(t);
-    if (!info) mismatch(`Schema input "${t}" is not a tensor of the model (tensors: ${known()}); fix the name.`);
+    if (!info)
+      mismatch(`Schema input "${t}" is not a tensor of the model (tensors: ${known()}); fix the name.`);
     const last = info.dims[info.dims.length - 1] ?? 1;
     if (spec.kind === 'columns') {
       if (last > 0 && last !== spec.columns.length) {
@@ -208,7 +214,8 @@ export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorSha
   }
   for (const [t, spec] of Object.entries(schema.outputs)) {
     const info = byName.get(t);
-    if (!info) mismatch(`Schema output "${t}" is not a tensor of the model (tensors: ${known()}); fix the name.`);
+    if (!info)
+      mismatch(`Schema output "${t}" is not a tensor of the model (tensors: ${known()}); fix the name.`);
     const last = info.dims[info.dims.length - 1] ?? 1;
     const classes = last === 1 ? 2 : last;
     if (spec.labels && last > 0 && spec.labels.length !== classes) {
@@ -220,7 +227,8 @@ export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorSha
   }
   let features = names.length;
   for (const info of tensors)
-    if (!Object.hasOwn(schema.inputs, info.name) && !Object.hasOwn(schema.outputs, info.name)) features += TENSOR_FEATURES.length;
+    if (!Object.hasOwn(schema.inputs, info.name) && !Object.hasOwn(schema.outputs, info.name))
+      features += TENSOR_FEATURES.length;
   if (features > LIMITS.maxFeatures) throw tooMany(features);
   checkNames(names);
 }

@@ -40,9 +40,9 @@ test('reads 64-bit integer label columns', () => {
 });
 
 test('a row width that is not the column count is SCHEMA_MISMATCH', () => {
-  expect(() => summarizeColumns(createProfile(), 'x', { data: new Float32Array(3), dims: [1, 3] }, spec)).toThrow(
-    ProtocolError,
-  );
+  expect(() =>
+    summarizeColumns(createProfile(), 'x', { data: new Float32Array(3), dims: [1, 3] }, spec),
+  ).toThrow(ProtocolError);
 });
 
 test('summaries of two batches merge to the summary of both (property)', () => {

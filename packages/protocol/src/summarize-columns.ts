@@ -47,7 +47,8 @@ export function summarizeColumns(
     const s = sketches[c]!;
     if (labels === undefined) {
       const num = s as NumericSketch;
-      for (let r = 0; r < rows; r++) num.add(plain ? arr[r * width + c]! : readNumber(tensor.data, r * width + c));
+      for (let r = 0; r < rows; r++)
+        num.add(plain ? arr[r * width + c]! : readNumber(tensor.data, r * width + c));
       continue;
     }
     const cat = s as CategoricalSketch;

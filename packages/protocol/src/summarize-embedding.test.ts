@@ -44,7 +44,14 @@ describe('summarizeEmbedding', () => {
     summarizeEmbedding(p, 'emb', { data, dims: [2, 5] }, spec);
     const names = Object.keys(p.features).sort();
     expect(names).toEqual(
-      ['emb.norm', 'emb.proj0', 'emb.proj1', 'emb.proj2', 'emb.proj3', ...[0, 1, 2, 3, 4, 5].map((j) => `emb.rff${j}`)].sort(),
+      [
+        'emb.norm',
+        'emb.proj0',
+        'emb.proj1',
+        'emb.proj2',
+        'emb.proj3',
+        ...[0, 1, 2, 3, 4, 5].map((j) => `emb.rff${j}`),
+      ].sort(),
     );
     const norm = p.features['emb.norm'] as NumericSketch;
     expect(norm.min).toBe(1);
@@ -64,29 +71,45 @@ describe('summarizeEmbedding', () => {
     summarizeEmbedding(p, 'e', { data, dims: [1, 6] }, { ...spec, projections: 6 });
     let ss = 0;
     for (let k = 0; k < 6; k++) ss += (p.features[`e.proj${k}`] as NumericSketch).sum ** 2;
-    expect(ss).toBeCloseTo(data.reduce((a, x) => a + x * x, 0), 10);
+    expect(ss).toBeCloseTo(
+      data.reduce((a, x) => a + x * x, 0),
+      10,
+    );
   });
 
   test('NaN rows are counted apart; too many projections is SCHEMA_MISMATCH', () => {
     const p = createProfile();
-    summarizeEmbedding(p, 'e', { data: new Float32Array([1, Number.NaN, 1, 1, 1, 1]), dims: [2, 3] }, { ...spec, projections: 2 });
+    summarizeEmbedding(
+      p,
+      'e',
+      { data: new Float32Array([1, Number.NaN, 1, 1, 1, 1]), dims: [2, 3] },
+      { ...spec, projections: 2 },
+    );
     expect((p.features['e.proj0'] as NumericSketch).nanCount).toBe(1);
     expect((p.features['e.rff0'] as NumericSketch).count).toBe(1);
-    expect(() => summarizeEmbedding(p, 'e', { data: new Float32Array(3), dims: [1, 3] }, spec)).toThrow(ProtocolError);
+    expect(() => summarizeEmbedding(p, 'e', { data: new Float32Array(3), dims: [1, 3] }, spec)).toThrow(
+      ProtocolError,
+    );
   });
 
   test('Fourier sums survive merge and the wire exactly', () => {
     const z = seededNormal(11);
     const window = () => {
       const p = createProfile();
-      summarizeEmbedding(p, 'e', { data: Float32Array.from({ length: 400 }, () => z()), dims: [50, 8] }, spec);
+      summarizeEmbedding(
+        p,
+        'e',
+        { data: Float32Array.from({ length: 400 }, () => z()), dims: [50, 8] },
+        spec,
+      );
       return p;
     };
     const a = window();
     const b = window();
     const m = decodeProfile(encodeProfile(mergeProfiles(a, b)));
     for (let j = 0; j < 6; j++) {
-      const sum = (a.features[`e.rff${j}`] as NumericSketch).sum + (b.features[`e.rff${j}`] as NumericSketch).sum;
+      const sum =
+        (a.features[`e.rff${j}`] as NumericSketch).sum + (b.features[`e.rff${j}`] as NumericSketch).sum;
       expect((m.features[`e.rff${j}`] as NumericSketch).sum).toBe(sum);
       expect((m.features[`e.rff${j}`] as NumericSketch).count).toBe(100);
     }

@@ -61,13 +61,18 @@ describe('summarizeImage', () => {
 
   test('NaN pixels make the image NaN; bad dims are SCHEMA_MISMATCH', () => {
     const p = createProfile();
-    summarizeImage(p, 'img', { data: new Float32Array([Number.NaN, 0, 0, 0]), dims: [1, 2, 2, 1] }, { layout: 'NHWC' });
+    summarizeImage(
+      p,
+      'img',
+      { data: new Float32Array([Number.NaN, 0, 0, 0]), dims: [1, 2, 2, 1] },
+      { layout: 'NHWC' },
+    );
     expect((p.features['img.brightness'] as NumericSketch).nanCount).toBe(1);
-    expect(() => summarizeImage(p, 'img', { data: new Float32Array(12), dims: [1, 2, 2, 2] }, { layout: 'NHWC' })).toThrow(
-      ProtocolError,
-    );
-    expect(() => summarizeImage(p, 'img', { data: new Float32Array(5), dims: [1, 2, 2, 1] }, { layout: 'NHWC' })).toThrow(
-      /dims/,
-    );
+    expect(() =>
+      summarizeImage(p, 'img', { data: new Float32Array(12), dims: [1, 2, 2, 2] }, { layout: 'NHWC' }),
+    ).toThrow(ProtocolError);
+    expect(() =>
+      summarizeImage(p, 'img', { data: new Float32Array(5), dims: [1, 2, 2, 1] }, { layout: 'NHWC' }),
+    ).toThrow(/dims/);
   });
 });
