@@ -34,7 +34,13 @@ export function authenticate(keys: KeyCache) {
     const { principal } = checked;
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw forbidden(
-        `A ${principal.role} key may not use this route; it needs a ${roles.join(' or ')} key.`,
+        `A${principal.role === 'ingest' || principal.role === 'admin' ? 'n' : ''} ${principal.role} key may not use this route; it needs ${[
+          ...roles,
+          'admin',
+        ]
+          .filter((r, i, a) => a.indexOf(r) === i)
+          .map((r) => `${r === 'ingest' || r === 'admin' ? 'an' : 'a'} ${r}`)
+          .join(' or ')} key.`,
       );
     }
     req.principal = principal;

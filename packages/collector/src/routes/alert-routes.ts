@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type AlertSettings, getAlertSettings, setAlertSettings } from '../alerts/alert-settings.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 const params = {
@@ -20,7 +19,6 @@ const settings = {
 
 /** Alert settings per model: read with a read key, set with an admin key. */
 export async function alertRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
-  refuseUnstorable(app);
   app.get<{ Params: { name: string } }>(
     '/v1/models/:name/alerts',
     {

@@ -4,7 +4,6 @@ import { type LatencyGroupBy, modelLatency } from '../queries/latency.ts';
 import { listModels, modelSummary } from '../queries/summary.ts';
 import { modelTimeseries, TIMESERIES_METRICS } from '../queries/timeseries.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema, modelNameParams, rangeQuery, referenceQuery } from './schemas.ts';
 
 const errors = { '4xx': errorSchema };
@@ -14,7 +13,6 @@ type Range = { from?: number; to?: number; version?: string };
 
 /** The analyst API (read key): models, summary, latency, drift, timeseries, events. */
 export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
-  refuseUnstorable(app);
   const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
     const end = ctx.metrics.dbSeconds.startTimer({ op });
     try {

@@ -12,7 +12,6 @@ import {
 } from '../auth/keys.ts';
 import { keyConflict, unknownKey } from '../errors.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 const keySchema = {
@@ -58,7 +57,6 @@ interface CreateBody {
  * admin actions. Every change is recorded (auth/audit-log.ts) with the acting key's id.
  */
 export async function keyRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
-  refuseUnstorable(app);
   app.get(
     '/v1/keys',
     {

@@ -41,10 +41,12 @@ export function unstorableName(profile: Profile): string | null {
 
 /**
  * Refuses, with 400 `bad_request`, a request holding what the database cannot take, before it
- * reaches a query (where it would fail with a 500). Each route plugin registers it for its scope.
+ * reaches a query (where it would fail with a 500). Registered once for every route (create-app.ts).
  */
 export function refuseUnstorable(app: FastifyInstance): void {
   app.addHook('preHandler', async (req) => {
+    // Ingest checks its own fields and names (invalid_batch), on the hot path.
+    if (req.routeOptions.url === '/v1/telemetry') return;
     const what = unstorable(req.params) ?? unstorable(req.query) ?? unstorable(req.body);
     if (what) throw badRequest(`The request holds ${what}.`);
   });

@@ -7,7 +7,6 @@ import { type PublishRequest, publishVersion } from '../registry/publish-version
 import { getVersion, listVersions } from '../registry/versions.ts';
 import { etagMatches } from '../rollout/build-manifest.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 /** Largest publish body (JSON with base64 files) and largest single artifact upload. */
@@ -123,7 +122,6 @@ async function sendArtifact(
  * artifacts by hash (public: a hash is only known from a manifest; immutable, ETag, Range).
  */
 export async function registryRoutes(app: FastifyInstance, ctx: CollectorContext, artifacts: ArtifactStore) {
-  refuseUnstorable(app);
   app.addContentTypeParser(
     'application/octet-stream',
     { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES },

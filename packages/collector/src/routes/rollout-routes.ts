@@ -16,7 +16,6 @@ import {
 import { rolloutStatus } from '../rollout/rollout-status.ts';
 import { createSigningKey, signingKeyCache } from '../rollout/signing-keys.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { refuseUnstorable } from './refuse-unstorable.ts';
 import { errorSchema } from './schemas.ts';
 
 const params = {
@@ -44,7 +43,6 @@ type Body<T = object> = T & { reason?: string };
  * (ingest key). Every change is audited with the caller's key id and reason.
  */
 export async function rolloutRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
-  refuseUnstorable(app);
   const signing = signingKeyCache(ctx.storage);
   const who = (req: { principal: { id: string } | null }, body?: Body | null) => ({
     actor: req.principal?.id ?? null,

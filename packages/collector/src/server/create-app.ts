@@ -14,6 +14,7 @@ import { alertRoutes } from '../routes/alert-routes.ts';
 import { analystRoutes } from '../routes/analyst-routes.ts';
 import { healthRoutes } from '../routes/health-routes.ts';
 import { keyRoutes } from '../routes/key-routes.ts';
+import { refuseUnstorable } from '../routes/refuse-unstorable.ts';
 import { registryRoutes } from '../routes/registry-routes.ts';
 import { rolloutRoutes } from '../routes/rollout-routes.ts';
 import { telemetryRoutes } from '../routes/telemetry-route.ts';
@@ -37,11 +38,14 @@ export async function createApp(
   ),
 ): Promise<{ app: FastifyInstance; ctx: CollectorContext }> {
   const bodyLimit = opts.bodyLimit ?? 256 * 1024;
+  const onError = errorHandler(metrics, bodyLimit);
   const app = Fastify({
     logger: { level: opts.logLevel ?? 'info' },
     bodyLimit,
     forceCloseConnections: false,
     return503OnClosing: true,
+    // A URL that does not decode, or a too long path segment: the same coded error body as the rest.
+    frameworkErrors: (err, req, reply) => onError(err, req, reply),
   });
   const rate = { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit };
   const ctx: CollectorContext = {
@@ -73,12 +77,13 @@ export async function createApp(
   }
   app.addHook('onRequest', authenticate(ctx.keys));
   app.addHook('onSend', auditHook(storage));
+  refuseUnstorable(app);
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: req.method, route, status: reply.statusCode });
     metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
   });
-  app.setErrorHandler(errorHandler(metrics, bodyLimit));
+  app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {
     const e = notFound(req.method, req.url.split('?')[0] ?? '');
     metrics.rejects.inc({ code: e.code });

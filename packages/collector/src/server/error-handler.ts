@@ -28,6 +28,23 @@ export function toCollectorError(err: FastifyError, req: FastifyRequest, bodyLim
   ) {
     return invalidBatch('The gzip body is truncated or malformed; send complete gzip or plain JSON.', err);
   }
+  // Router errors (through Fastify's frameworkErrors, create-app.ts): before any route matched.
+  if (code === 'FST_ERR_BAD_URL') {
+    return new CollectorError(
+      'bad_request',
+      400,
+      'The URL does not decode (bad %-escape or UTF-8); encode it with encodeURIComponent.',
+      { cause: err },
+    );
+  }
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new CollectorError(
+      'bad_request',
+      400,
+      'A path segment is longer than 100 characters; names and ids are shorter.',
+      { cause: err },
+    );
+  }
   if (code === 'FST_ERR_CTP_UNSUPPORTED_ENCODING') {
     return unsupportedMediaType('Content-Encoding must be gzip or identity.');
   }
