@@ -25,7 +25,7 @@ const issueExample = {
 describe('parseModelSchema', () => {
   test('accepts the issue example and fills in embedding defaults', () => {
     const s = parseModelSchema(issueExample);
-    expect(s.inputs.emb).toEqual({ kind: 'embedding', projections: 16, seed: 0, rff: 16, bandwidth: 1 });
+    expect(s.inputs.emb).toEqual({ kind: 'embedding', projections: 16, seed: 0, rff: 8, bandwidth: 1 });
     expect(s.outputs.probs?.labels).toEqual(['benign', 'malignant']);
     expect(parseModelSchema({})).toEqual({ inputs: {}, outputs: {} });
   });

@@ -39,8 +39,8 @@ const EmbeddingInputSchema = v.object({
   projections: v.optional(count(1, 256), 16),
   /** Seed of the projections and Fourier frequencies; one seed gives the same features on every device. */
   seed: v.optional(count(0, 0xffff_ffff), 0),
-  /** Random Fourier frequencies for the MMD summary (2 features each, `<t>.rff<j>`). Default 16; 0 turns MMD off. */
-  rff: v.optional(count(0, 128), 16),
+  /** Random Fourier frequencies for the MMD summary (2 features each, `<t>.rff<j>`). Default 8; 0 turns MMD off. */
+  rff: v.optional(count(0, 128), 8),
   /** Gaussian kernel bandwidth of the MMD, on the L2-normalised vector. Default 1. */
   bandwidth: v.optional(v.pipe(v.number(), v.minValue(1e-3), v.maxValue(1e3)), 1),
 });
@@ -130,7 +130,7 @@ function checkNames(names: string[]): void {
 
 /**
  * Validates untrusted JSON as a model schema and returns it typed, defaults filled in (`projections`
- * 16, `seed` 0, `rff` 16, `bandwidth` 1). Throws `ProtocolError` `INVALID_SCHEMA` naming the first
+ * 16, `seed` 0, `rff` 8, `bandwidth` 1). Throws `ProtocolError` `INVALID_SCHEMA` naming the first
  * problems by path, when a feature name would be too long, or when the schema alone already records
  * more than `LIMITS.maxFeatures` features.
  *

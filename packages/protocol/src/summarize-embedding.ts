@@ -11,6 +11,43 @@ import { readNumber, rowsOf, type TensorLike } from './tensor.ts';
  */
 export const RFF_SKETCH = { maxBins: 1 } as const;
 
+/** Sketch settings of `<t>.proj<k>` and `<t>.norm`: 5 % relative accuracy, as for columns. */
+export const EMBEDDING_SKETCH = { alpha: 0.05 } as const;
+
+const namesCache = new Map<string, { proj: string[]; norm: string; rff: string[] }>();
+
+function featureNames(name: string, k: number, f: number) {
+  const key = `${name}/${k}/${f}`;
+  let names = namesCache.get(key);
+  if (!names) {
+    names = {
+      proj: Array.from({ length: k }, (_, i) => `${name}.proj${i}`),
+      norm: `${name}.norm`,
+      rff: Array.from({ length: 2 * f }, (_, j) => `${name}.rff${j}`),
+    };
+    if (namesCache.size > 64) namesCache.clear();
+    namesCache.set(key, names);
+  }
+  return names;
+}
+
+/** Σ a[o + i]·x[i] for i < n, four accumulators. */
+function dot(a: Float64Array, o: number, x: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[o + i]! * x[i]!;
+    s1 += a[o + i + 1]! * x[i + 1]!;
+    s2 += a[o + i + 2]! * x[i + 2]!;
+    s3 += a[o + i + 3]! * x[i + 3]!;
+  }
+  for (; i < n; i++) s0 += a[o + i]! * x[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
 /**
  * Records an embedding's features into `profile`, one value per row:
  *
@@ -20,7 +57,8 @@ export const RFF_SKETCH = { maxBins: 1 } as const;
  * | `<t>.norm` | L2 norm of the vector |
  * | `<t>.rff<j>` | random Fourier feature j of the L2-normalised vector: cos (even j) and sin (odd j) of ω·x̂, ÷ √rff |
  *
- * The Fourier features have unit total square per row, so their sums (kept exactly by the numeric
+ * Values are rounded to float32. The Fourier features have unit total square per row (to float32
+ * rounding), so their sums (kept exactly by the numeric
  * sketches, and added by merge) give an unbiased MMD² with a Gaussian kernel of width `bandwidth`
  * between two windows (see `compareEmbedding`). A row holding NaN or ±Infinity records NaN in
  * every feature (counted apart from the values by each sketch). The basis depends only on the
@@ -45,19 +83,20 @@ export function summarizeEmbedding(
   const basis = embeddingBasis(width, spec.projections, spec.rff, spec.seed, spec.bandwidth);
   const k = spec.projections;
   const f = spec.rff;
-  const proj: NumericSketch[] = [];
-  for (let i = 0; i < k; i++) proj.push(numericFeature(profile, `${name}.proj${i}`));
-  const norm = numericFeature(profile, `${name}.norm`);
-  const rff: NumericSketch[] = [];
-  for (let j = 0; j < 2 * f; j++) rff.push(numericFeature(profile, `${name}.rff${j}`, RFF_SKETCH));
+  const names = featureNames(name, k, f);
+  const proj: NumericSketch[] = names.proj.map((n) => numericFeature(profile, n, EMBEDDING_SKETCH));
+  const norm = numericFeature(profile, names.norm, EMBEDDING_SKETCH);
+  const rff: NumericSketch[] = names.rff.map((n) => numericFeature(profile, n, RFF_SKETCH));
   const x = new Float64Array(width);
+  const plain = typeof tensor.data[0] !== 'bigint';
+  const arr = tensor.data as ArrayLike<number>;
   const p = basis.projections;
   const w = basis.frequencies;
   const unit = 1 / Math.sqrt(f);
   for (let r = 0; r < rows; r++) {
     let ss = 0;
     for (let i = 0; i < width; i++) {
-      const v = readNumber(tensor.data, r * width + i);
+      const v = plain ? arr[r * width + i]! : readNumber(tensor.data, r * width + i);
       x[i] = v;
       ss += v * v;
     }
@@ -67,22 +106,15 @@ export function summarizeEmbedding(
       for (const s of rff) s.add(Number.NaN);
       continue;
     }
-    for (let q = 0; q < k; q++) {
-      let dot = 0;
-      const o = q * width;
-      for (let i = 0; i < width; i++) dot += p[o + i]! * x[i]!;
-      proj[q]!.add(dot);
-    }
+    // Values are rounded to float32: the sketches then store min and max in 4 bytes each.
+    for (let q = 0; q < k; q++) proj[q]!.add(Math.fround(dot(p, q * width, x, width)));
     const n = Math.sqrt(ss);
-    norm.add(n);
+    norm.add(Math.fround(n));
     const inv = n > 0 ? 1 / n : 0;
     for (let q = 0; q < f; q++) {
-      let dot = 0;
-      const o = q * width;
-      for (let i = 0; i < width; i++) dot += w[o + i]! * x[i]!;
-      dot *= inv;
-      rff[2 * q]!.add(Math.cos(dot) * unit);
-      rff[2 * q + 1]!.add(Math.sin(dot) * unit);
+      const t = dot(w, q * width, x, width) * inv;
+      rff[2 * q]!.add(Math.fround(Math.cos(t) * unit));
+      rff[2 * q + 1]!.add(Math.fround(Math.sin(t) * unit));
     }
   }
 }

@@ -20,9 +20,9 @@ export interface EmbeddingDriftOptions {
 
 /** Chosen by seeded simulation (src/drift/schema-simulation.test.ts): < 1 % false alarms on pure noise. */
 export const DEFAULT_EMBEDDING_DRIFT_OPTIONS = {
-  meanP: { warn: 1e-3, alert: 1e-5 },
+  meanP: { warn: 1e-4, alert: 1e-6 },
   driftedShare: { warn: 0.25, alert: 0.5 },
-  mmdZ: { warn: 6, alert: 10 },
+  mmdZ: { warn: 8, alert: 12 },
   minCount: 500,
   projection: {},
 } as const satisfies Required<EmbeddingDriftOptions>;
