@@ -100,8 +100,8 @@ export {
   NAN_CLASS_LABEL,
   summarizeClassifierOutput,
 } from './summarize-classifier.ts';
-export { labelSketchOptions, summarizeColumns } from './summarize-columns.ts';
-export { RFF_SKETCH, summarizeEmbedding } from './summarize-embedding.ts';
+export { COLUMN_SKETCH, labelSketchOptions, summarizeColumns } from './summarize-columns.ts';
+export { EMBEDDING_SKETCH, RFF_SKETCH, summarizeEmbedding } from './summarize-embedding.ts';
 export { defaultMaxValue, summarizeImage } from './summarize-image.ts';
 export { summarizeTensor, TENSOR_FEATURES } from './summarize-tensor.ts';
 export { summarizeWithSchema } from './summarize-with-schema.ts';
