@@ -71,6 +71,7 @@ export {
   type ModelSchema,
   ModelSchemaSchema,
   parseModelSchema,
+  summaryOnlyFeature,
   type TensorShape,
 } from './model-schema.ts';
 export {

@@ -232,3 +232,22 @@ export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorSha
   if (features > LIMITS.maxFeatures) throw tooMany(features);
   checkNames(names);
 }
+
+/**
+ * A predicate for the features of `schema` that carry no drift verdict of their own: the Fourier
+ * sums `<t>.rff<j>` of an embedding (read by `compareEmbedding`) and the `<t>.hit.<label>`
+ * calibration of a `classes` output (read by `estimateAccuracy`). Pass it as
+ * `compareProfiles(ref, cur, { skip })`.
+ *
+ * @example
+ * const drifts = compareProfiles(reference, window, { skip: summaryOnlyFeature(schema) });
+ */
+export function summaryOnlyFeature(schema: ModelSchema): (name: string) => boolean {
+  const prefixes: string[] = [];
+  for (const [t, spec] of Object.entries(schema.inputs))
+    if (spec.kind === 'embedding') prefixes.push(`${t}.rff`);
+  const hits = Object.keys(schema.outputs).map((t) => `${t}.hit.`);
+  return (name) =>
+    hits.some((h) => name.startsWith(h)) ||
+    prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length)));
+}

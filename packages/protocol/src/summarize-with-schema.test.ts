@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { parseModelSchema } from './model-schema.ts';
+import { compareProfiles } from './drift/profile-drift.ts';
+import { parseModelSchema, summaryOnlyFeature } from './model-schema.ts';
 import { createProfile } from './profile.ts';
 import { summarizeWithSchema } from './summarize-with-schema.ts';
 
@@ -49,4 +50,17 @@ test('named tensors get their kind, unnamed ones the whole-tensor features', () 
       ...['inf', 'max', 'mean', 'min', 'nan', 'std', 'zeros'].map((f) => `toString.${f}`),
     ].sort(),
   );
+});
+
+test('summaryOnlyFeature picks the Fourier sums and the hit calibration, nothing else', () => {
+  const schema = parseModelSchema({
+    inputs: { emb: { kind: 'embedding' }, x: { kind: 'columns', columns: [{ name: 'rff1' }] } },
+    outputs: { y: { kind: 'classes' } },
+  });
+  const skip = summaryOnlyFeature(schema);
+  expect(['emb.rff0', 'emb.rff15', 'y.hit.0', 'y.hit.cat'].every(skip)).toBe(true);
+  expect(['emb.proj0', 'emb.norm', 'emb.rffx', 'x.rff1', 'y.conf.0', 'y.top1'].some(skip)).toBe(false);
+  const p = createProfile();
+  summarizeWithSchema(p, schema, { emb: { data: new Float32Array(32), dims: [1, 32] } });
+  expect(Object.keys(compareProfiles(p, p, { skip })).some((n) => n.includes('rff'))).toBe(false);
 });

@@ -28,7 +28,7 @@ function emptyLike(s: FeatureSketch): FeatureSketch {
 /**
  * Compares every feature of `cur` with the same feature of `ref`. A feature present on one side
  * only is compared with an empty sketch (status `insufficient`, missing rate 1 on the empty side).
- * `opts.features[name]` overrides the shared options for one feature. Throws
+ * `opts.features[name]` overrides the shared options for one feature; `opts.skip` leaves features out. Throws
  * `FEATURE_KIND_MISMATCH` when a feature is numeric on one side and categorical on the other.
  *
  * @example
@@ -37,11 +37,17 @@ function emptyLike(s: FeatureSketch): FeatureSketch {
 export function compareProfiles(
   ref: Profile,
   cur: Profile,
-  opts?: DriftOptions & { features?: Record<string, DriftOptions> },
+  opts?: DriftOptions & {
+    features?: Record<string, DriftOptions>;
+    /** Features to leave out, e.g. `summaryOnlyFeature(schema)`: sums that feed other statistics. */
+    skip?: (name: string) => boolean;
+  },
 ): Record<string, FeatureDrift> {
-  const { features, ...shared } = opts ?? {};
+  const { features, skip, ...shared } = opts ?? {};
   const out: Record<string, FeatureDrift> = Object.create(null);
-  const names = [...new Set([...Object.keys(ref.features), ...Object.keys(cur.features)])].sort();
+  const names = [...new Set([...Object.keys(ref.features), ...Object.keys(cur.features)])]
+    .filter((n) => !skip?.(n))
+    .sort();
   for (const name of names) {
     const r = ref.features[name];
     const c = cur.features[name];
