@@ -74,6 +74,7 @@ export function summarizeEmbedding(
   spec: Pick<EmbeddingSpec, 'projections' | 'seed' | 'rff' | 'bandwidth'>,
 ): void {
   const { rows, width } = rowsOf(tensor);
+  if (rows === 0) return;
   if (width < spec.projections) {
     throw new ProtocolError(
       'SCHEMA_MISMATCH',
