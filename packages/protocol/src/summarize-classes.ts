@@ -1,5 +1,4 @@
 import type { ClassesSpec } from './model-schema.ts';
-import type { NumericSketch } from './numeric-sketch.ts';
 import { numericFeature, type Profile } from './profile.ts';
 import { type ClassifierSummaryOptions, summarizeClassifierOutput } from './summarize-classifier.ts';
 import { rowsOf, type TensorLike } from './tensor.ts';
@@ -14,10 +13,26 @@ export interface ClassesSummaryOptions extends Pick<ClassifierSummaryOptions, 'l
 }
 
 const NO_LABELS: readonly string[] = [];
-const namesCache = new WeakMap<readonly string[], Map<string, { conf: string[]; hit: string[] }>>();
+const namesCache = new WeakMap<readonly string[], Map<string, ClassNames>>();
 
 /** Feature names per class, built once per labels array, tensor name and class count. */
-function namesOf(name: string, labels: readonly string[] | undefined, classes: number) {
+interface ClassNames {
+  conf: string[];
+  hit: string[];
+}
+// The last answer: a device summarizes one output tensor over and over.
+let last:
+  | { name: string; labels: readonly string[] | undefined; classes: number; names: ClassNames }
+  | undefined;
+
+function namesOf(name: string, labels: readonly string[] | undefined, classes: number): ClassNames {
+  if (last && last.name === name && last.labels === labels && last.classes === classes) return last.names;
+  const names = buildNames(name, labels, classes);
+  last = { name, labels, classes, names };
+  return names;
+}
+
+function buildNames(name: string, labels: readonly string[] | undefined, classes: number): ClassNames {
   const owner = labels ?? NO_LABELS;
   let byName = namesCache.get(owner);
   if (!byName) {
@@ -59,40 +74,48 @@ export function summarizeClasses(
   const { width } = rowsOf(tensor);
   const classes = width === 1 ? 2 : width;
   const names = namesOf(name, spec.labels, classes);
-  // Looked up when a row first predicts the class: one lookup per row, not one per class.
-  const conf: Array<NumericSketch | undefined> = [];
-  const hit: Array<NumericSketch | undefined> = [];
   const truth = opts.truth;
   if (profile.features[names.conf[0]!] === undefined) {
     // First call for this profile: create every class's sketches, so all windows hold the same features.
     for (const n of names.conf) numericFeature(profile, n);
     if (truth) for (const n of names.hit) numericFeature(profile, n);
   }
-  const truthAt = (r: number): number | undefined => {
-    const t = truth?.[r];
-    if (typeof t !== 'string') return t;
-    const k = spec.labels?.indexOf(t) ?? -1;
-    return k >= 0 ? k : /^\d+$/.test(t) ? Number(t) : undefined;
-  };
-  const classifier: ClassifierSummaryOptions = {
-    onRow: (r, best, top1) => {
-      if (best >= classes) return;
-      let c = conf[best];
-      if (c === undefined) {
-        c = numericFeature(profile, names.conf[best]!);
-        conf[best] = c;
-      }
-      c.add(top1);
-      if (!truth || truthAt(r) !== best) return;
-      let h = hit[best];
-      if (h === undefined) {
-        h = numericFeature(profile, names.hit[best]!);
-        hit[best] = h;
-      }
-      h.add(top1);
-    },
-  };
-  if (spec.labels) classifier.labels = spec.labels;
-  if (opts.logits !== undefined) classifier.logits = opts.logits;
-  summarizeClassifierOutput(profile, name, tensor, classifier);
+  // One module-level callback and options object: nothing is allocated per call.
+  row.profile = profile;
+  row.names = names;
+  row.classes = classes;
+  row.truth = truth;
+  row.labels = spec.labels;
+  classifier.labels = spec.labels;
+  classifier.logits = opts.logits;
+  try {
+    summarizeClassifierOutput(profile, name, tensor, classifier);
+  } finally {
+    row.profile = undefined;
+    row.truth = undefined;
+  }
 }
+
+const row: {
+  profile: Profile | undefined;
+  names: ClassNames;
+  classes: number;
+  truth: ArrayLike<number | string> | undefined;
+  labels: readonly string[] | undefined;
+} = { profile: undefined, names: { conf: [], hit: [] }, classes: 0, truth: undefined, labels: undefined };
+
+function truthAt(r: number): number | undefined {
+  const t = row.truth?.[r];
+  if (typeof t !== 'string') return t;
+  const k = row.labels?.indexOf(t) ?? -1;
+  return k >= 0 ? k : /^\d+$/.test(t) ? Number(t) : undefined;
+}
+
+function onRow(r: number, best: number, top1: number): void {
+  const profile = row.profile;
+  if (profile === undefined || best >= row.classes) return;
+  numericFeature(profile, row.names.conf[best]!).add(top1);
+  if (row.truth && truthAt(r) === best) numericFeature(profile, row.names.hit[best]!).add(top1);
+}
+
+const classifier: ClassifierSummaryOptions = { onRow };
