@@ -80,9 +80,9 @@ console.log('## ns per input value (median of 7 runs), each kind beside summariz
 console.log('kind                       values/call   kind ns/value   summarizeTensor ns/value (anchor)');
 const rows: Array<[string, TensorLike, number, (p: Profile) => void]> = [
   ['columns (30 numeric)', row30, 20_000, (p) => summarizeColumns(p, 'x', row30, cols)],
-  ['embedding 512-d (16+16)', vec512, 2_000, (p) => summarizeEmbedding(p, 'emb', vec512, emb)],
+  ['embedding 512-d (16p+8f)', vec512, 2_000, (p) => summarizeEmbedding(p, 'emb', vec512, emb)],
   [
-    'embedding 512-d (64+16)',
+    'embedding 512-d (64p+8f)',
     vec512,
     2_000,
     (p) => summarizeEmbedding(p, 'emb', vec512, { ...emb, projections: 64 }),
