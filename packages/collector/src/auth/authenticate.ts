@@ -33,16 +33,15 @@ export function authenticate(keys: KeyCache) {
     }
     const { principal } = checked;
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+      const needed = [...new Set([...roles, 'admin' as const])].map(withArticle).join(' or ');
       throw forbidden(
-        `A${principal.role === 'ingest' || principal.role === 'admin' ? 'n' : ''} ${principal.role} key may not use this route; it needs ${[
-          ...roles,
-          'admin',
-        ]
-          .filter((r, i, a) => a.indexOf(r) === i)
-          .map((r) => `${r === 'ingest' || r === 'admin' ? 'an' : 'a'} ${r}`)
-          .join(' or ')} key.`,
+        `${capitalized(withArticle(principal.role))} key may not use this route; it needs ${needed} key.`,
       );
     }
     req.principal = principal;
   };
 }
+
+/** `an ingest`, `a read`, `an admin`. */
+const withArticle = (role: KeyRole) => `${role === 'read' ? 'a' : 'an'} ${role}`;
+const capitalized = (s: string) => s[0]!.toUpperCase() + s.slice(1);

@@ -139,7 +139,7 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE UNLOGGED TABLE rate_buckets (
      subject text PRIMARY KEY,
      tokens double precision NOT NULL,
-     granted boolean NOT NULL,
+     granted double precision NOT NULL,
      updated_at timestamptz NOT NULL
    ) WITH (fillfactor = 50);`,
   // Keys expire (optionally, and an old key during a rotation's grace period); admin actions are
