@@ -1,14 +1,7 @@
-/** Seeded PRNG (mulberry32) and samplers, for reproducible tests and benchmarks. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../seeded-random.ts';
+
+/** Seeded PRNG (mulberry32, the same generator the summaries draw from) for reproducible tests and benchmarks. */
+export const rng = (seed: number): (() => number) => seededUniform(seed);
 
 /** Standard normal sampler (Box–Muller) over a uniform source. */
 export function normal(u: () => number): () => number {
