@@ -18,6 +18,17 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
         },
       },
+      // Crash-and-restart suite (test/chaos): simulated devices against killed collectors and a
+      // killed PostgreSQL; its scenarios run one after another in one file, so they never compete.
+      {
+        test: {
+          name: 'chaos',
+          root: 'test/chaos',
+          include: ['**/*.test.ts'],
+          testTimeout: 150_000,
+          hookTimeout: 60_000,
+        },
+      },
       { test: { name: 'scripts', root: 'scripts', include: ['**/*.test.ts'], testTimeout: 120_000 } },
       { test: { name: 'demo', root: 'demo', include: ['src/**/*.test.ts'] } },
     ],
