@@ -52,6 +52,12 @@ export function toCollectorError(err: FastifyError, req: FastifyRequest, bodyLim
   // Connection-level failures of the database (refused, reset, admin shutdown, out of resources).
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08...|57P0.|53...)$/.test(code))
     return storageUnavailable(err);
+  // node-postgres gives a connection lost mid-query no code, only this text.
+  if (
+    !code &&
+    /^Connection terminated|Client has encountered a connection error|connection is closed/i.test(err.message)
+  )
+    return storageUnavailable(err);
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return ingest

@@ -25,6 +25,13 @@ export async function openPostgresStorage(
     transaction: async (fn) => {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client whose server goes away between two queries emits 'error' with no
+      // query to take it; unheard, that would crash the process. The next query (or ROLLBACK) fails
+      // instead, the request answers 503, and the client is thrown away on release.
+      const onLost = () => {
+        broken = true;
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const sql: Sql = {
@@ -42,6 +49,7 @@ export async function openPostgresStorage(
         }
         throw err;
       } finally {
+        client.off('error', onLost);
         client.release(broken);
       }
     },
