@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../packages/collector/test/free-port.ts';
 import { type CollectorProcess, spawnCollector } from '../../packages/collector/test/spawn-collector.ts';
 
 /**
@@ -52,16 +52,4 @@ export class CollectorReplica {
     this.#process = undefined;
     return p ? p.stop() : null;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from '@playwright/test';
+import { freePort } from '../../packages/collector/test/free-port.ts';
 import { launchChromium, runScenario, type ScenarioConfig } from './lib/browser.ts';
 import { checkApp } from './lib/check-app.ts';
 import { DEV_KEYS, type ServedCollector, serveCollector } from './lib/collector.ts';
 import { inspectTarball, PACKAGES, type PackageDir, pack, tarballProblems } from './lib/pack.ts';
 import { exec, killAllNow, start, stop, stopAll, waitForLine } from './lib/processes.ts';
-import { freePort, serveDir } from './lib/static-server.ts';
+import { serveDir } from './lib/static-server.ts';
 import { check, Steps } from './lib/steps.ts';
 import {
   type BrowserApp,

@@ -46,12 +46,3 @@ export async function serveDir(root: string): Promise<{ url: string; close(): Pr
       }),
   };
 }
-
-/** A TCP port that was free a moment ago, for servers that take `--port` but not `--port 0`. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
