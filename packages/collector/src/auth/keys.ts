@@ -162,6 +162,11 @@ function keyInfo(r: KeyRow): KeyInfo {
   };
 }
 
+/** Whether a listed key still works: neither revoked nor past its expiry. */
+export function isActiveKey(k: Pick<KeyInfo, 'revokedAt' | 'expiresAt'>, now = Date.now()): boolean {
+  return !k.revokedAt && (!k.expiresAt || Date.parse(k.expiresAt) > now);
+}
+
 /** Lists every key, revoked and expired ones included, oldest first. */
 export async function listKeys(sql: Sql): Promise<KeyInfo[]> {
   const rows = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, id`);
@@ -202,7 +207,7 @@ export async function rotateKey(
     );
   }
   const old = await getKey(sql, id);
-  if (!old || old.revokedAt || (old.expiresAt && Date.parse(old.expiresAt) <= now)) return null;
+  if (!old || !isActiveKey(old, now)) return null;
   const created = await createKey(sql, old.role, {
     app: old.app ?? undefined,
     origins: old.origins,

@@ -76,6 +76,20 @@ describe('origins on the ingest route', () => {
     await fresh.close();
   });
 
+  it('an expired ingest key without origins no longer opens preflights to any origin', async () => {
+    const expiring = await createKey(storage, 'ingest', { expiresAt: new Date(Date.now() + 300) });
+    await new Promise((r) => setTimeout(r, 400));
+    const { app } = await createApp(storage, { logLevel: 'silent' });
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/telemetry',
+      headers: preflightHeaders('https://elsewhere.example'),
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([403, 'origin_not_allowed']);
+    await revokeKey(storage, expiring.id);
+    await app.close();
+  });
+
   it('counts refusals by reason in /metrics', async () => {
     const { app } = await createApp(storage, {
       logLevel: 'silent',

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/key-cache.ts';
-import { listKeys } from '../auth/keys.ts';
+import { isActiveKey, listKeys } from '../auth/keys.ts';
 import type { Sql } from '../storage/storage.ts';
 
 /**
@@ -21,7 +21,7 @@ export class OriginPolicy {
   async preflight(origin: string, now = Date.now()): Promise<boolean> {
     if (this.corsOrigins.includes('*') || this.corsOrigins.includes(origin)) return true;
     if (!this.#cached || now - this.#cached.at > this.ttlMs) {
-      const keys = (await listKeys(this.sql)).filter((k) => !k.revokedAt && k.role === 'ingest');
+      const keys = (await listKeys(this.sql)).filter((k) => k.role === 'ingest' && isActiveKey(k, now));
       this.#cached = {
         at: now,
         anyOrigin: keys.some((k) => k.origins.length === 0),

@@ -4,6 +4,7 @@ import {
   createKey,
   DEFAULT_ROTATE_GRACE_S,
   getKey,
+  isActiveKey,
   KEY_ROLES,
   type KeyRole,
   listKeys,
@@ -160,7 +161,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       const key = await getKey(ctx.storage, id);
       if (!key || key.revokedAt) throw unknownKey(id);
       if (key.role === 'admin' && id === req.principal?.id) {
-        const admins = (await listKeys(ctx.storage)).filter((k) => k.role === 'admin' && isActive(k));
+        const admins = (await listKeys(ctx.storage)).filter((k) => k.role === 'admin' && isActiveKey(k));
         if (admins.length <= 1) {
           throw keyConflict(
             'This is the last active admin key; create another admin key before revoking it.',
@@ -225,8 +226,4 @@ export async function keyRoutes(app: FastifyInstance, ctx: CollectorContext): Pr
       return { entries, next: entries.length === limit ? entries[entries.length - 1]!.id : null };
     },
   );
-}
-
-function isActive(k: { revokedAt: string | null; expiresAt: string | null }): boolean {
-  return !k.revokedAt && (!k.expiresAt || Date.parse(k.expiresAt) > Date.now());
 }
