@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CollectorError } from '../errors.ts';
-import type { Sql } from '../storage/storage.ts';
+import type { Sql, Storage } from '../storage/storage.ts';
 
 /** What a key may do: `ingest` posts telemetry, `read` queries, `admin` does everything. */
 export type KeyRole = 'ingest' | 'read' | 'admin';
@@ -191,10 +191,11 @@ export async function revokeKey(sql: Sql, id: string): Promise<boolean> {
 /**
  * Replaces a key with a new one of the same role, app, origins and label. The old key keeps
  * working for `graceMs` (sooner if it expired sooner), so that devices and services can switch
- * over without downtime; then it is expired. Answers null when no active key has that id.
+ * over without downtime; then it is expired, all in one transaction. Answers null when no active
+ * key has that id.
  */
 export async function rotateKey(
-  sql: Sql,
+  storage: Storage,
   id: string,
   graceMs: number,
   now = Date.now(),
@@ -206,22 +207,25 @@ export async function rotateKey(
       'The grace period must be 0 s to 10 years (e.g. 86400 for a day).',
     );
   }
-  const old = await getKey(sql, id);
-  if (!old || !isActiveKey(old, now)) return null;
-  const created = await createKey(sql, old.role, {
-    app: old.app ?? undefined,
-    origins: old.origins,
-    label: old.label ?? undefined,
-    expiresAt: old.expiresAt ? new Date(old.expiresAt) : undefined,
+  // One transaction: the new key exists exactly when the old one is marked as replaced.
+  return storage.transaction(async (sql) => {
+    const old = await getKey(sql, id);
+    if (!old || !isActiveKey(old, now)) return null;
+    const created = await createKey(sql, old.role, {
+      app: old.app ?? undefined,
+      origins: old.origins,
+      label: old.label ?? undefined,
+      expiresAt: old.expiresAt ? new Date(old.expiresAt) : undefined,
+    });
+    const graceEnd = new Date(now + graceMs);
+    const rows = await sql.query<KeyRow>(
+      `UPDATE api_keys SET rotated_to = $2,
+         expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < $3 THEN expires_at ELSE $3 END
+       WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
+      [id, created.id, graceEnd],
+    );
+    return { ...created, previous: keyInfo(rows[0]!) };
   });
-  const graceEnd = new Date(now + graceMs);
-  const rows = await sql.query<KeyRow>(
-    `UPDATE api_keys SET rotated_to = $2,
-       expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < $3 THEN expires_at ELSE $3 END
-     WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
-    [id, created.id, graceEnd],
-  );
-  return { ...created, previous: keyInfo(rows[0]!) };
 }
 
 /** Says what a secret is: an active key, or unknown, revoked or expired (each its own answer). */
