@@ -6,7 +6,7 @@ export interface AuditEntry {
   id: number;
   at: string;
   actor: string;
-  /** `keys.create`, `keys.rotate`, `keys.revoke`, or `<METHOD> <route>` for other admin routes. */
+  /** `keys.create`, `keys.rotate`, `keys.revoke`, `keys.signing` (offline CLI), or `<METHOD> <route>` for other admin routes. */
   action: string;
   /** What it acted on (a key id, a model name), when there is one. */
   target: string | null;
