@@ -73,7 +73,7 @@ test('fleet overview: devices, inferences, errors by version; auto-refresh shows
   await expect(page.getByTestId('role')).toHaveText('read');
   await expect(page.getByTestId('inferences')).toHaveText(seeded.recent.toLocaleString('en-US'));
   await expect(page.getByTestId('errors')).toContainText(String(seeded.recentErrors));
-  await expect(page.getByTestId('devices')).toHaveText('15');
+  await expect(page.getByTestId('devices')).toHaveText(String(seeded.devicesToday));
   const versions = page.getByTestId('versions-table');
   await expect(versions).toContainText('1.0.0');
   await expect(versions).toContainText('1.1.0');
@@ -112,7 +112,7 @@ test('fleet overview: devices, inferences, errors by version; auto-refresh shows
   await expect(page.getByTestId('inferences')).toHaveText((seeded.recent + 7).toLocaleString('en-US'), {
     timeout: 15_000,
   });
-  await expect(page.getByTestId('devices')).toHaveText('16');
+  await expect(page.getByTestId('devices')).toHaveText(String(seeded.devicesToday + 1));
   expect(await page.getByTestId('last-updated').textContent()).not.toBe(before);
   seeded.recent += 7;
 

@@ -105,7 +105,12 @@ export async function seedDemoData(
   keys: SeedKeys,
   root: string,
   now = Date.now(),
-): Promise<{ byVersion: Record<string, number>; recent: number; recentErrors: number }> {
+): Promise<{
+  byVersion: Record<string, number>;
+  recent: number;
+  recentErrors: number;
+  devicesToday: number;
+}> {
   await publishDigits(collectorUrl, keys.admin, root, '1.0.0');
   await publishDigits(collectorUrl, keys.admin, root, '1.1.0');
   const r = rng(7);
@@ -170,7 +175,11 @@ export async function seedDemoData(
     }
     await post(`device-${10 + d}`, windows);
   }
-  return { byVersion: sent, recent, recentErrors };
+  // The fleet tile counts distinct devices of the current UTC day: the baseline's 6 devices only
+  // when three hours ago was still today.
+  const day = (t: number) => Math.floor(t / 86_400_000);
+  const devicesToday = 9 + (day(hourAgo3) === day(now) ? 6 : 0);
+  return { byVersion: sent, recent, recentErrors, devicesToday };
 }
 
 /**
