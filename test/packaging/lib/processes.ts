@@ -94,6 +94,12 @@ export function tail(text: string, lines = 40): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** `text` without ANSI escape sequences (colours, bold). */
+export function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what is being removed
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+}
+
 /** Resolves with the first match of `pattern` in a stream's output, or rejects on exit or timeout. */
 export function waitForLine(
   child: ChildProcess,
@@ -108,7 +114,9 @@ export function waitForLine(
     );
     const onData = (d: Buffer) => {
       output += d;
-      const match = output.match(pattern);
+      // Tools colour their output when `CI` is set (picocolors, chalk): Vite prints the port of
+      // `http://127.0.0.1:5173/` in bold, so the pattern is matched against the text without ANSI codes.
+      const match = stripAnsi(output).match(pattern);
       if (match) {
         clearTimeout(timer);
         resolve({ match, output: () => output });
