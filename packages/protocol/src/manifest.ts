@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ProtocolError } from './errors.ts';
+import { ModelSchemaSchema } from './model-schema.ts';
 import { describeIssues } from './schema-issues.ts';
 
 /** Version of the manifest JSON (`v` field; absent means 1). */
@@ -52,6 +53,11 @@ export const ManifestSchema = v.object({
   inputs: tensors,
   outputs: tensors,
   /**
+   * How the device summarizes `version`'s tensors (per column, embedding, image, classes), as
+   * published with it; absent: every tensor gets the whole-tensor features.
+   */
+  schema: v.optional(ModelSchemaSchema),
+  /**
    * Why this device runs `version`: `app` (the pin the runtime sent), `device` (an admin pinned this
    * device), `candidate` (its bucket is inside the candidate's percentage) or `stable`.
    */
@@ -65,6 +71,8 @@ export const ManifestSchema = v.object({
       format: v.optional(v.picklist(['onnx', 'tfjs'])),
       percent: v.pipe(v.number(), v.minValue(0), v.maxValue(100)),
       files,
+      /** The shadow version's schema, as for `schema`. */
+      schema: v.optional(ModelSchemaSchema),
     }),
   ),
   /** ETag of the rollout policy that produced this manifest (changes whenever the answer may). */

@@ -196,6 +196,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'version', value: 'V', description: 'semver of the new version (required)' },
       { name: 'format', value: 'onnx|tfjs', description: 'which model to take when <path> holds both' },
       { name: 'reference', value: 'FILE', description: 'drift reference profile (see driftline profile)' },
+      { name: 'schema', value: 'FILE', description: 'model schema JSON: how each tensor is summarized' },
       { name: 'notes', value: 'TEXT', description: 'release notes' },
       ...REMOTE_OPTIONS,
     ],
