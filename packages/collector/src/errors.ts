@@ -90,6 +90,10 @@ export const notFound = (method: string, url: string) =>
 export const invalidName = (message: string) => new CollectorError('invalid_name', 400, message);
 /** The files of a version do not form a model of its format. */
 export const invalidModelFiles = (message: string) => new CollectorError('invalid_model_files', 400, message);
+/** A publish's model schema does not match its shape (see "Schema summaries" in docs/protocol.md). */
+export const invalidSchema = (message: string) => new CollectorError('invalid_schema', 400, message);
+/** A publish's model schema does not fit the model's tensors (names, column count, labels, dims). */
+export const schemaMismatch = (message: string) => new CollectorError('schema_mismatch', 400, message);
 /** A file given by hash only whose bytes were never uploaded. */
 export const missingArtifact = (sha256: string) =>
   new CollectorError(

@@ -156,6 +156,70 @@ export function describeRegistryApi(
       ]);
     });
 
+    it('publishes a model schema with a version: checked against the ONNX graph, delivered in the manifest with its defaults', async () => {
+      const labels = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+      const schema = {
+        inputs: { input: { kind: 'embedding', projections: 8 } },
+        outputs: { probs: { kind: 'classes', labels } },
+      };
+      const bad: [object, string, RegExp][] = [
+        [
+          { inputs: { input: { kind: 'columns', columns: [{ name: 'a' }] } } },
+          'schema_mismatch',
+          /1 columns.*784/,
+        ],
+        [
+          { inputs: { pixels: { kind: 'embedding' } } },
+          'schema_mismatch',
+          /"pixels" is not a tensor.*input, probs/,
+        ],
+        [
+          { outputs: { probs: { kind: 'classes', labels: ['a', 'b'] } } },
+          'schema_mismatch',
+          /2 labels but 10 classes/,
+        ],
+        [{ inputs: { input: { kind: 'pixels' } } }, 'invalid_schema', /inputs\.input\.kind|kind/],
+      ];
+      for (const [s, code, message] of bad) {
+        const res = await publishOnnx('digits-schema', '1.0.0', v1.onnx, { schema: s });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json().error.code).toBe(code);
+        expect(res.json().error.message).toMatch(message);
+      }
+      // Refused publishes left nothing behind: the model has no version yet.
+      expect((await call('GET', '/v1/models/digits-schema/versions', read)).json()).toMatchObject({
+        versions: [],
+      });
+      // The publisher's own tensor list wins over the graph's (here it names the input `x`).
+      const named = await publishOnnx('digits-schema', '0.9.0', v1.onnx, {
+        inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 784] }],
+        outputs: [{ name: 'probs', dtype: 'float32', shape: ['N', 10] }],
+        schema,
+      });
+      expect(named.json().error.message).toMatch(/"input" is not a tensor.*x, probs/);
+      const ok = await publishOnnx('digits-schema', '1.0.0', v1.onnx, { schema });
+      expect(ok.statusCode, ok.body).toBe(201);
+      const m = await manifest('digits-schema', 'device-s');
+      expect(m.schema).toEqual({
+        inputs: { input: { kind: 'embedding', projections: 8, seed: 0, rff: 8, bandwidth: 1 } },
+        outputs: { probs: { kind: 'classes', labels } },
+      });
+      const listed = (await call('GET', '/v1/models/digits-schema/versions', read)).json();
+      expect(listed.versions[0].schema).toEqual(m.schema);
+      // A TF.js version without a tensor list is checked by the runtime before its first run.
+      const tfjs = await call('POST', '/v1/models/digits-schema/versions', admin, {
+        version: '1.1.0',
+        format: 'tfjs',
+        files: [
+          { path: 'model.json', data: b64(v2.modelJson) },
+          { path: 'group1-shard1of1.bin', data: b64(v2.shard) },
+        ],
+        schema: { outputs: { probs: { kind: 'classes' } } },
+      });
+      expect(tfjs.statusCode, tfjs.body).toBe(201);
+      expect(tfjs.json().version.schema).toEqual({ inputs: {}, outputs: { probs: { kind: 'classes' } } });
+    });
+
     it('refuses bad names, versions, paths, hashes and roles with stable codes', async () => {
       const cases: [
         string,

@@ -81,6 +81,23 @@ export async function readReference(file: string): Promise<string> {
   throw new UsageError(`${file} is not a reference profile (encoded bytes, base64, or {"profile": base64}).`);
 }
 
+/**
+ * Reads a model schema file (JSON). Only its syntax is checked here: the collector checks its shape
+ * and that it fits the model's tensors, and answers `invalid_schema` / `schema_mismatch`.
+ */
+export async function readSchema(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot read the schema file ${file}: ${err.code ?? err.message}.`);
+  });
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `${file} is not JSON (${(err as Error).message}); give the model schema as a JSON object.`,
+    );
+  }
+}
+
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
 /** Draws a progress bar on stderr (redrawn in place on a terminal, one line per file otherwise). */
@@ -139,7 +156,7 @@ async function upload(args: Args, f: LocalFile): Promise<void> {
 }
 
 /**
- * `driftline publish <path> --model M --version V [--format onnx|tfjs] [--reference file] [--notes T]`:
+ * `driftline publish <path> --model M --version V [--format onnx|tfjs] [--reference file] [--schema file] [--notes T]`:
  * uploads each file (progress bar on stderr, files the collector has are skipped), then publishes
  * the version by their hashes.
  */
@@ -155,12 +172,15 @@ export async function publishCommand(args: Args): Promise<number> {
   const local = await modelFiles(path, format);
   const refFile = flag(args, 'reference');
   const reference = refFile ? await readReference(refFile) : undefined;
+  const schemaFile = flag(args, 'schema');
+  const schema = schemaFile ? await readSchema(schemaFile) : undefined;
   for (const f of local.files) await upload(args, f);
   const answer = (await request(args, 'POST', `/v1/models/${encodeURIComponent(model)}/versions`, {
     version,
     format: local.format,
     files: local.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length })),
     ...(reference ? { reference } : {}),
+    ...(schema !== undefined ? { schema } : {}),
     ...(flag(args, 'notes') ? { notes: flag(args, 'notes') } : {}),
   })) as { created: boolean; stable: boolean };
   console.log(

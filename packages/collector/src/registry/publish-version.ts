@@ -1,9 +1,20 @@
-import { decodeProfile, fromBase64, type TensorInfo } from '@driftline/protocol';
+import {
+  checkSchemaFits,
+  decodeProfile,
+  fromBase64,
+  type ModelSchema,
+  ProtocolError,
+  parseModelSchema,
+  type TensorInfo,
+  type TensorShape,
+} from '@driftline/protocol';
 import {
   artifactMismatch,
   badRequest,
   invalidModelFiles,
+  invalidSchema,
   missingArtifact,
+  schemaMismatch,
   versionExists,
 } from '../errors.ts';
 import { recordHistory } from '../rollout/history.ts';
@@ -12,6 +23,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { ModelVersion, VersionFile } from './model-version.ts';
 import { checkModelName, checkVersion, SHA256 } from './names.ts';
+import { onnxTensors } from './onnx-tensors.ts';
 import { getVersion } from './versions.ts';
 
 /** One file of a publish request: inline bytes (`data`, base64) or the hash of an uploaded artifact. */
@@ -31,6 +43,8 @@ export interface PublishRequest {
   outputs?: TensorInfo[];
   /** base64 of an encoded reference profile (`driftline profile` output). */
   reference?: string;
+  /** How devices summarize the version's tensors (`ModelSchema`); checked against the model at publish. */
+  schema?: unknown;
   notes?: string;
 }
 
@@ -44,12 +58,15 @@ function decodeBase64(text: string, what: string): Uint8Array {
   }
 }
 
-/** Checks that the files form a model of the format (one .onnx; or a model.json and every shard it names). */
+/**
+ * Checks that the files form a model of the format (one .onnx; or a model.json and every shard it
+ * names). Answers the ONNX graph's inputs and outputs when its bytes could be read.
+ */
 async function checkModelFiles(
   format: 'onnx' | 'tfjs',
   files: VersionFile[],
   bytesOf: (f: VersionFile) => Promise<Uint8Array | null>,
-) {
+): Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[] } | null> {
   const paths = new Set(files.map((f) => f.path));
   if (paths.size !== files.length)
     throw invalidModelFiles('Two files have the same path; give each file once.');
@@ -58,7 +75,8 @@ async function checkModelFiles(
     if (onnx.length !== 1) {
       throw invalidModelFiles(`An onnx version needs exactly one .onnx file, not ${onnx.length}.`);
     }
-    return;
+    const bytes = await bytesOf(onnx[0]!);
+    return bytes ? onnxTensors(bytes) : null;
   }
   const json = files.filter((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
   if (json.length !== 1) throw invalidModelFiles('A tfjs version needs exactly one model.json file.');
@@ -81,6 +99,36 @@ async function checkModelFiles(
         );
       }
     }
+  }
+  return null;
+}
+
+const shapeOf = (t: TensorInfo): TensorShape => ({
+  name: t.name,
+  dims: (t.shape ?? []).map((d) => (typeof d === 'number' ? d : -1)),
+  ...(t.dtype ? { type: t.dtype } : {}),
+});
+
+/**
+ * The request's schema, parsed (defaults filled in, so the manifest carries exactly what devices
+ * use) and checked against the model's tensors: the publisher's `inputs`/`outputs` when given,
+ * else the ONNX graph's. A TF.js version without `inputs`/`outputs` is checked by the runtime
+ * before its first run instead.
+ */
+function checkSchema(
+  json: unknown,
+  given: Pick<PublishRequest, 'inputs' | 'outputs'>,
+  graph: { inputs: TensorInfo[]; outputs: TensorInfo[] } | null,
+): ModelSchema {
+  try {
+    const schema = parseModelSchema(json);
+    const tensors = given.inputs || given.outputs ? given : graph;
+    if (tensors)
+      checkSchemaFits(schema, [...(tensors.inputs ?? []), ...(tensors.outputs ?? [])].map(shapeOf));
+    return schema;
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    throw err.code === 'SCHEMA_MISMATCH' ? schemaMismatch(err.message) : invalidSchema(err.message);
   }
 }
 
@@ -133,7 +181,12 @@ export async function publishVersion(
     files.push({ path: f.path, sha256: f.sha256, size });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await checkModelFiles(req.format, files, async (f) => inline.get(f.sha256) ?? artifacts.get(f.sha256));
+  const graph = await checkModelFiles(
+    req.format,
+    files,
+    async (f) => inline.get(f.sha256) ?? artifacts.get(f.sha256),
+  );
+  const schema = req.schema === undefined ? null : checkSchema(req.schema, req, graph);
   let reference: Uint8Array | null = null;
   if (req.reference !== undefined) {
     reference = decodeBase64(req.reference, 'reference');
@@ -148,8 +201,8 @@ export async function publishVersion(
   }
   return storage.transaction(async (tx) => {
     const inserted = await tx.query(
-      `INSERT INTO model_versions (model, version, format, files, inputs, outputs, reference, notes, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (model, version) DO NOTHING RETURNING version`,
+      `INSERT INTO model_versions (model, version, format, files, inputs, outputs, reference, notes, created_by, schema)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (model, version) DO NOTHING RETURNING version`,
       [
         model,
         req.version,
@@ -160,6 +213,7 @@ export async function publishVersion(
         reference,
         req.notes ?? null,
         actor,
+        schema ? JSON.stringify(schema) : null,
       ],
     );
     const version = await getVersion(tx, model, req.version);

@@ -80,6 +80,7 @@ export async function buildManifest(
     files: filesOf(primary),
     ...(primary.inputs ? { inputs: primary.inputs } : {}),
     ...(primary.outputs ? { outputs: primary.outputs } : {}),
+    ...(primary.schema ? { schema: primary.schema } : {}),
     assignment,
     ...(bucket !== undefined ? { bucket } : {}),
   };
@@ -90,6 +91,7 @@ export async function buildManifest(
       format: shadow.format,
       percent: s.sample,
       files: filesOf(shadow),
+      ...(shadow.schema ? { schema: shadow.schema } : {}),
     };
   }
   const etag = `"${createHash('sha256')

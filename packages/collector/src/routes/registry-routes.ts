@@ -56,6 +56,7 @@ const publishBody = {
     inputs: { type: 'array', maxItems: 64, items: tensor },
     outputs: { type: 'array', maxItems: 64, items: tensor },
     reference: { type: 'string' },
+    schema: { type: 'object', description: 'model schema (docs/protocol.md "Schema summaries")' },
     notes: { type: 'string', maxLength: 4096 },
   },
   required: ['version', 'format', 'files'],

@@ -154,6 +154,8 @@ export const MIGRATIONS: readonly string[] = [
      target text,
      detail jsonb NOT NULL DEFAULT '{}'
    );`,
+  // A version's model schema: how devices summarize its tensors (registry/publish-version.ts).
+  `ALTER TABLE model_versions ADD COLUMN schema jsonb;`,
 ];
 
 const LOCK_ID = 7_265_001;
