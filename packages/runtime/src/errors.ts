@@ -90,6 +90,24 @@ export class UnknownRunError extends DriftlineError {
   override name = 'UnknownRunError';
 }
 
+/**
+ * The `schema` option (or a manifest's schema) does not have the shape of a model schema, or would
+ * record more features than a window holds; the message names the first problem by path.
+ */
+export class InvalidSchemaError extends DriftlineError {
+  override readonly code = 'INVALID_SCHEMA';
+  override name = 'InvalidSchemaError';
+}
+
+/**
+ * A valid schema does not fit the loaded model (a tensor it names is not the model's, a column
+ * count differs from the tensor's last dim, labels on a float column, …): refused before any run.
+ */
+export class SchemaMismatchError extends DriftlineError {
+  override readonly code = 'SCHEMA_MISMATCH';
+  override name = 'SchemaMismatchError';
+}
+
 /** An error as it crosses the worker boundary. */
 export interface SerializedError {
   name: string;
@@ -110,6 +128,8 @@ const errorClasses: Record<string, new (message: string) => DriftlineError> = {
   WORKER_LOAD: WorkerLoadError,
   DISPOSED: DisposedError,
   UNKNOWN_RUN: UnknownRunError,
+  INVALID_SCHEMA: InvalidSchemaError,
+  SCHEMA_MISMATCH: SchemaMismatchError,
 };
 
 /** Turns any thrown value into the plain `{ name, code, message }` that crosses postMessage. */

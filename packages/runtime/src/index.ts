@@ -1,3 +1,4 @@
+export type { ModelSchema } from '@driftline/protocol';
 export type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
 export type { Fallback } from './backends/resolve-backend.ts';
 export { createRuntime } from './create-runtime.ts';
@@ -6,11 +7,13 @@ export {
   DriftlineError,
   InferenceError,
   InvalidOptionsError,
+  InvalidSchemaError,
   InvalidTensorError,
   ModelFetchError,
   ModelIntegrityError,
   ModelLoadError,
   NoBackendError,
+  SchemaMismatchError,
   StaleManifestError,
   UnknownRunError,
   WorkerCrashedError,

@@ -1,5 +1,6 @@
 import type { Device, ModelFormat, WasmPaths } from './backends/backend.ts';
 import { InvalidOptionsError } from './errors.ts';
+import { parseSchema, type SchemaOption } from './schema/runtime-schema.ts';
 import type { NamedTensors } from './tensor.ts';
 import type { ManifestKeys } from './updater/manifest-client.ts';
 
@@ -42,6 +43,18 @@ export interface RuntimeOptions {
    * then `collector` and `appKey` are required and updates are followed (docs/runtime.md).
    */
   model: ModelOptions | string;
+  /**
+   * How each named tensor is summarized (docs/protocol.md, "Schema summaries"): e.g. a `columns`
+   * input records one feature per column, a `classes` output its labels. Checked up front
+   * (`INVALID_SCHEMA`) and against the loaded model before the first run (`SCHEMA_MISMATCH`).
+   * Only for a model given by file: a model given by name takes its version's schema from the
+   * manifest (publish it with the version), and passing one here is `INVALID_OPTIONS`.
+   *
+   * @example
+   * schema: { inputs: { x: { kind: 'columns', columns: [{ name: 'age' }, { name: 'income' }] } },
+   *           outputs: { probs: { kind: 'classes', labels: ['no', 'yes'] } } }
+   */
+  schema?: SchemaOption;
   /** With a model name: run exactly this version (app pin), e.g. `'1.0.0'`. */
   pin?: string;
   /**
@@ -115,6 +128,10 @@ export function checkOptions(options: RuntimeOptions): void {
       throw new InvalidOptionsError(
         'A model given by name needs collector and appKey to fetch its manifest.',
       );
+    if (options.schema !== undefined)
+      throw new InvalidOptionsError(
+        `The schema of model "${model}" comes from its manifest, one per version: publish it with the version (driftline publish --schema) and drop the schema option.`,
+      );
     return;
   }
   if (!model || typeof model.url !== 'string' || !model.url) {
@@ -130,6 +147,7 @@ export function checkOptions(options: RuntimeOptions): void {
   if (model.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(model.sha256)) {
     throw new InvalidOptionsError('model.sha256 must be 64 hex characters (the SHA-256 of the model file).');
   }
+  if (options.schema !== undefined) parseSchema(options.schema);
   if (options.assetBase !== undefined) assetBaseUrl(options.assetBase);
   const devices = ['webgpu', 'webgl', 'wasm', 'cpu'];
   for (const b of options.backends ?? []) {

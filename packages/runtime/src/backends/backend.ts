@@ -1,3 +1,4 @@
+import type { TensorShape } from '@driftline/protocol';
 import type { NamedTensors } from '../tensor.ts';
 import type { Capabilities } from './capabilities.ts';
 
@@ -46,6 +47,11 @@ export interface Backend {
   readonly outputNames: readonly string[];
   /** Set when the backend uses fewer WASM threads than offered, with the reason. */
   readonly threadLimit?: { threads: number; reason: string };
+  /**
+   * The model's inputs and outputs as its metadata declares them, in model order and under the
+   * model's names: dims with -1 for a free (symbolic or unknown) dim, and the element type.
+   */
+  tensors(): { inputs: TensorShape[]; outputs: TensorShape[] };
   /** Runs the model once. Inputs are not modified; outputs are fresh arrays the caller owns. */
   run(inputs: NamedTensors): Promise<NamedTensors>;
   dispose(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { TensorShape } from '@driftline/protocol';
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../errors.ts';
 import type { NamedTensors, TensorData, TensorType } from '../tensor.ts';
@@ -40,6 +41,14 @@ const fromOrtType: Record<string, TensorType> = {
   bool: 'bool',
 };
 
+/** A graph input or output from ORT's metadata; a symbolic dim (`'N'`) is free (-1). */
+function shapeOf(meta: Ort.InferenceSession.ValueMetadata): TensorShape {
+  if (!meta.isTensor) return { name: meta.name, dims: [-1] };
+  // No shape in the model at all: one free dim, so that no size check applies.
+  const dims = meta.shape.length ? meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : -1)) : [-1];
+  return { name: meta.name, dims, type: meta.type };
+}
+
 class OnnxBackend implements Backend {
   readonly format = 'onnx';
   constructor(
@@ -53,6 +62,13 @@ class OnnxBackend implements Backend {
   }
   get outputNames(): readonly string[] {
     return this.session.outputNames;
+  }
+
+  tensors(): { inputs: TensorShape[]; outputs: TensorShape[] } {
+    return {
+      inputs: this.session.inputMetadata.map(shapeOf),
+      outputs: this.session.outputMetadata.map(shapeOf),
+    };
   }
 
   async run(inputs: NamedTensors): Promise<NamedTensors> {

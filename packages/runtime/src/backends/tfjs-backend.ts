@@ -1,3 +1,4 @@
+import type { TensorShape } from '@driftline/protocol';
 import type * as Tf from '@tensorflow/tfjs';
 import { ModelLoadError } from '../errors.ts';
 import type { NamedTensors, TensorType } from '../tensor.ts';
@@ -25,6 +26,22 @@ async function loadTf(device: Device, env: BackendEnv): Promise<TfModule> {
 
 const stripPort = (name: string): string => name.replace(/:\d+$/, '');
 
+/** What a GraphModel's `TensorInfo` and a LayersModel's `SymbolicTensor` both have. */
+interface TfTensorInfo {
+  shape?: readonly (number | null)[] | null;
+  dtype?: string;
+}
+
+/** A model tensor from TF.js: `null` or -1 dims (the batch) are free; no shape is one free dim. */
+function shapeOf(
+  name: string,
+  shape: readonly (number | null)[] | null | undefined,
+  dtype?: string,
+): TensorShape {
+  const dims = shape?.length ? shape.map((d) => (typeof d === 'number' && d > 0 ? d : -1)) : [-1];
+  return { name, dims, ...(dtype ? { type: dtype } : {}) };
+}
+
 class TfjsBackend implements Backend {
   readonly format = 'tfjs';
   readonly threadLimit = {
@@ -38,6 +55,15 @@ class TfjsBackend implements Backend {
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
   ) {}
+
+  tensors(): { inputs: TensorShape[]; outputs: TensorShape[] } {
+    const shapes = (list: readonly TfTensorInfo[], names: readonly string[]) =>
+      list.map((t, i) => shapeOf(names[i] ?? `tensor_${i}`, t.shape, t.dtype));
+    return {
+      inputs: shapes(this.model.inputs, this.inputNames),
+      outputs: shapes(this.model.outputs, this.outputNames),
+    };
+  }
 
   async run(inputs: NamedTensors): Promise<NamedTensors> {
     const { tf } = this;

@@ -51,7 +51,13 @@ export class ShadowRunner {
     await this.stop();
     if (!shadow) return;
     const format = shadow.format ?? 'onnx';
-    const manifest = { model, version: shadow.version, format, files: shadow.files };
+    const manifest = {
+      model,
+      version: shadow.version,
+      format,
+      files: shadow.files,
+      ...(shadow.schema ? { schema: shadow.schema } : {}),
+    };
     // Every file it needs (a TF.js version's model.json and shards), each verified, into the
     // model cache; the worker then loads them by path exactly as it loads a primary version.
     await downloadVersion(this.collector, manifest, () => undefined);

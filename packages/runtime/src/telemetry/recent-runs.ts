@@ -1,6 +1,8 @@
 /** What is kept of a tagged run for later feedback: its predicted class, never its inputs. */
 export interface RecentRun {
   predicted?: string;
+  /** The schema's labels of the output that predicted it (shared, not copied). */
+  labels?: readonly string[];
 }
 
 /** A bounded map of the most recent tagged runs; the oldest entry goes first when full. */

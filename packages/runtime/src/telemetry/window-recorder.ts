@@ -20,6 +20,7 @@ import {
 import type { NamedTensors } from '../tensor.ts';
 import type { Feedback, RunRecord, TelemetryInit, WorkerInfo } from '../worker/messages.ts';
 import type { RunObserver } from '../worker/worker-runtime.ts';
+import { feedbackLabel } from './feedback-label.ts';
 import { RecentRuns } from './recent-runs.ts';
 import { addAppFeatures, summarizeRun } from './summarize-run.ts';
 
@@ -83,8 +84,8 @@ export class WindowRecorder implements RunObserver {
     const { profile } = this.window();
     profile.inferences++;
     latencySketch(profile, 'run').add(runMs);
-    const predicted = summarizeRun(profile, inputs, outputs);
-    if (id !== undefined) this.recent.add(id, predicted === undefined ? {} : { predicted });
+    const prediction = summarizeRun(profile, inputs, outputs, this.info.schema);
+    if (id !== undefined) this.recent.add(id, prediction ?? {});
     if (profile.inferences >= this.settings.maxInferences) void this.closeWindow();
     else this.scheduleCheckpoint();
   }
@@ -118,7 +119,7 @@ export class WindowRecorder implements RunObserver {
       categoricalFeature(profile, 'feedback.accepted').add(feedback.accepted ? 'true' : 'false');
     }
     if (feedback.label !== undefined) {
-      const label = String(feedback.label);
+      const label = feedbackLabel(feedback.label, run.labels);
       categoricalFeature(profile, 'feedback.label').add(label);
       if (run.predicted !== undefined)
         numericFeature(profile, 'feedback.correct').add(label === run.predicted ? 1 : 0);

@@ -45,6 +45,7 @@ function failureOf(error: unknown, fallback: ActivationFailure): ActivationFailu
   const code = error instanceof DriftlineError ? error.code : (error as { code?: string })?.code;
   if (code === 'MODEL_INTEGRITY') return 'verification';
   if (code === 'MODEL_FETCH') return 'download';
+  if (code === 'SCHEMA_MISMATCH' || code === 'INVALID_SCHEMA') return 'schema';
   return fallback;
 }
 

@@ -1,5 +1,15 @@
-/** Why a new version was not activated (or was left again). */
-export type ActivationFailure = 'signature' | 'stale' | 'download' | 'verification' | 'load' | 'run';
+/**
+ * Why a new version was not activated (or was left again); `schema`: its published schema does
+ * not fit its model (`SCHEMA_MISMATCH`) or is not a valid schema (`INVALID_SCHEMA`).
+ */
+export type ActivationFailure =
+  | 'signature'
+  | 'stale'
+  | 'download'
+  | 'verification'
+  | 'load'
+  | 'schema'
+  | 'run';
 
 /** What `rt.on('update', …)` reports about model versions. */
 export type UpdateEvent =

@@ -1,3 +1,4 @@
+import type { ModelSchema } from '@driftline/protocol';
 import type { Device, ModelFormat, WasmPaths } from '../backends/backend.ts';
 import type { Fallback } from '../backends/resolve-backend.ts';
 import type { SerializedError } from '../errors.ts';
@@ -16,6 +17,11 @@ export interface WorkerInit {
     outputNames?: string[];
     /** A manifest version's files (absolute URLs), each checked against its own SHA-256; `url` is then its entry file. */
     files?: ModelFile[];
+    /**
+     * How the version's tensors are summarized, under the page's names: the `schema` option, or
+     * the manifest's. Checked against the loaded model before it answers a run.
+     */
+    schema?: ModelSchema;
   };
   backends?: Device[];
   threads?: number;
@@ -61,6 +67,8 @@ export interface WorkerInfo {
   threadsReason: string;
   inputNames: string[];
   outputNames: string[];
+  /** The schema the version's telemetry follows (it fits the model); absent: whole-tensor features. */
+  schema?: ModelSchema;
   /** Coarse segment the collector slices by, e.g. `chrome/linux/wasm/cores-2/gpu-none`. */
   segment: string;
   /** Session load time in ms (download or cache read, verification, session creation). */

@@ -1,3 +1,4 @@
+import type { TensorShape } from '@driftline/protocol';
 import type { NamedTensors } from '../tensor.ts';
 
 /**
@@ -30,6 +31,14 @@ export class TensorNames {
   /** Names the page sees, in model order. */
   readonly inputs: string[];
   readonly outputs: string[];
+
+  /** A backend's tensors (model order, model names) under the names the page sees, inputs then outputs. */
+  shapes(model: { inputs: readonly TensorShape[]; outputs: readonly TensorShape[] }): TensorShape[] {
+    return [
+      ...model.inputs.map((t, i) => ({ ...t, name: this.inputs[i] ?? t.name })),
+      ...model.outputs.map((t, i) => ({ ...t, name: this.outputs[i] ?? t.name })),
+    ];
+  }
 
   inbound(tensors: NamedTensors): NamedTensors {
     if (this.toModel.size === 0) return tensors;

@@ -1,5 +1,6 @@
 import { browserAndOs } from '../identity/segment.ts';
 import { assetBaseUrl, type ModelOptions, nameAndVersion, type RuntimeOptions } from '../options.ts';
+import { parseSchema } from '../schema/runtime-schema.ts';
 import type { WorkerInit } from './messages.ts';
 
 /** Options once `model` is a concrete file (a model name is resolved through the manifest first). */
@@ -18,6 +19,7 @@ export function workerInitFrom(options: ResolvedOptions): WorkerInit {
       ...(version ? { version } : {}),
       ...(options.model.inputNames ? { inputNames: options.model.inputNames } : {}),
       ...(options.model.outputNames ? { outputNames: options.model.outputNames } : {}),
+      ...(options.schema !== undefined ? { schema: parseSchema(options.schema) } : {}),
     },
     ...(options.backends ? { backends: options.backends } : {}),
     ...(options.threads ? { threads: options.threads } : {}),

@@ -1,3 +1,4 @@
+import { type ModelSchema, parseModelSchema } from '@driftline/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UnknownRunError } from '../errors.ts';
 import type { NamedTensors } from '../tensor.ts';
@@ -42,7 +43,7 @@ interface Seen {
   feedback: string[];
 }
 
-function start(): { worker: WorkerRuntime; seen: Seen[]; init: Promise<WorkerInfo> } {
+function start(first = model('1.0.0')): { worker: WorkerRuntime; seen: Seen[]; init: Promise<WorkerInfo> } {
   const seen: Seen[] = [];
   const worker = new WorkerRuntime(async (_init, info): Promise<RunObserver> => {
     const s: Seen = { version: info.model.version, runs: 0, records: 0, closed: false, feedback: [] };
@@ -73,7 +74,7 @@ function start(): { worker: WorkerRuntime; seen: Seen[]; init: Promise<WorkerInf
   });
   const init = worker
     .init({
-      model: model('1.0.0'),
+      model: first,
       backends: ['cpu'],
       wasmPaths: {},
       cache: false,
@@ -160,6 +161,68 @@ describe('WorkerRuntime version swap', () => {
     expect(await probs(worker.run(digit(), {}))).toEqual(old);
     await worker.checkpoint();
     expect(seen).toEqual([{ version: '1.0.0', runs: 3, records: 0, closed: false, feedback: [] }]);
+    await worker.dispose();
+  });
+});
+
+/** A schema for the digit model: its 784 pixels as columns, and the 10 digits (or `labels`). */
+const digitSchema = (pixels = 784, labels = Array.from({ length: 10 }, (_, k) => `digit-${k}`)) =>
+  parseModelSchema({
+    inputs: {
+      input: { kind: 'columns', columns: Array.from({ length: pixels }, (_, k) => ({ name: `p${k}` })) },
+    },
+    outputs: { probs: { kind: 'classes', labels } },
+  });
+
+describe('WorkerRuntime schema check', () => {
+  it('starts a version whose schema fits its tensors, and says so in info', async () => {
+    const { worker, seen, init } = start({ ...model('1.0.0'), schema: digitSchema() });
+    const info = await init;
+    expect(info.schema?.outputs.probs?.labels?.[3]).toBe('digit-3');
+    expect(await probs(worker.run(digit(), {}))).toHaveLength(10);
+    expect(seen).toHaveLength(1);
+    await worker.dispose();
+  });
+
+  it.each([
+    ['a column too few', digitSchema(783), /names 783 columns but the tensor's last dim is 784/],
+    ['a label too few', digitSchema(784, ['a', 'b']), /has 2 labels but 10 classes/],
+    [
+      'an unknown tensor',
+      parseModelSchema({ inputs: { pixels: { kind: 'embedding' } } }),
+      /"pixels" is not a tensor of the model \(tensors: input, probs\)/,
+    ],
+  ])('refuses a schema with %s before any run, with SCHEMA_MISMATCH', async (_, schema, message) => {
+    const { worker, seen, init } = start({ ...model('1.0.0'), schema });
+    await expect(init).rejects.toThrow(message);
+    await expect(init).rejects.toThrow(/^SCHEMA_MISMATCH/);
+    // No telemetry was started for it, so no run of it was ever recorded.
+    expect(seen).toEqual([]);
+    const run = await worker.run(digit(), {});
+    expect(!run.ok && run.error.code).toBe('MODEL_LOAD');
+    await worker.dispose();
+  });
+
+  it('an update whose schema does not fit is refused like a failed load, and the current version keeps serving', async () => {
+    const { worker, seen, init } = start();
+    await init;
+    const old = await probs(worker.run(digit(), {}));
+    const failed = await worker.prepare({ ...model('1.1.0'), schema: digitSchema(30) });
+    expect(!failed.ok && failed.error).toMatchObject({
+      code: 'SCHEMA_MISMATCH',
+      name: 'SchemaMismatchError',
+    });
+    expect(await probs(worker.run(digit(), {}))).toEqual(old);
+    const nothing = await worker.activate();
+    expect(!nothing.ok && nothing.error.code).toBe('INVALID_OPTIONS');
+    expect(seen.map((s) => s.version)).toEqual(['1.0.0']);
+    await worker.dispose();
+  });
+
+  it('refuses a schema that is not one (e.g. from a manifest) with INVALID_SCHEMA before loading', async () => {
+    const bad = { inputs: { input: { kind: 'columns', columns: [] } } } as unknown as ModelSchema;
+    const { worker, init } = start({ ...model('1.0.0'), schema: bad });
+    await expect(init).rejects.toThrow(/^INVALID_SCHEMA: Model schema does not match its shape/);
     await worker.dispose();
   });
 });

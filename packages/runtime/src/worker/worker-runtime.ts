@@ -5,6 +5,7 @@ import { defaultWasmPaths } from '../backends/default-wasm-paths.ts';
 import { resolveBackend } from '../backends/resolve-backend.ts';
 import { DisposedError, InvalidOptionsError, ModelLoadError, serializeError } from '../errors.ts';
 import { coarseSegment } from '../identity/segment.ts';
+import { checkSchemaFitsModel, parseSchema } from '../schema/runtime-schema.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { checkTensor, type NamedTensors, transferables } from '../tensor.ts';
 import type {
@@ -175,13 +176,16 @@ export class WorkerRuntime implements WorkerApi {
 
   /**
    * Reads and verifies the model, creates its backend (inside `create`, so that `prepare` can
-   * put it between two runs), and starts its telemetry.
+   * put it between two runs), checks its schema against the backend's tensors (a misfit is
+   * thrown, its backend freed), and starts its telemetry.
    */
   private async load(init: WorkerInit, create: <T>(work: () => Promise<T>) => Promise<T>): Promise<Session> {
     const started = performance.now();
     const load = factories[init.model.format];
     if (!load)
       throw new InvalidOptionsError(`model.format must be "onnx" or "tfjs", not "${init.model.format}".`);
+    // A manifest's schema has its shape checked by parseManifest, not its feature count and names.
+    const schema = init.model.schema === undefined ? undefined : parseSchema(init.model.schema);
     const capabilities = await probeCapabilities();
     const { threads, reason } = chooseThreads(capabilities, init.threads);
     const stored = await new ModelStore(init.cache).load(init.model);
@@ -200,6 +204,15 @@ export class WorkerRuntime implements WorkerApi {
       init.model.inputNames,
       init.model.outputNames,
     );
+    // Before the version answers any run: a schema that does not fit its model is refused with it.
+    if (schema) {
+      try {
+        checkSchemaFitsModel(schema, names.shapes(backend.tensors()));
+      } catch (error) {
+        await create(() => backend.dispose()).catch(() => undefined);
+        throw error;
+      }
+    }
     const info: WorkerInfo = {
       model: {
         name: init.model.name,
@@ -221,6 +234,7 @@ export class WorkerRuntime implements WorkerApi {
             : reason,
       inputNames: names.inputs,
       outputNames: names.outputs,
+      ...(schema ? { schema } : {}),
       segment: coarseSegment({
         ...init.segmentHint,
         backend: backend.device,
