@@ -147,14 +147,24 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'profile',
-    args: '<samples.jsonl>',
-    summary: 'build a drift reference profile from sample inputs',
+    args: '<samples.jsonl|samples.csv>',
+    summary: 'build a drift reference profile from sample inputs (with a schema: as the device does)',
     description:
-      'Builds a reference profile from sample inputs (one JSON object per line: input name -> tensor\n' +
-      '{data, dims}, array, number or string), writes it base64-encoded and prints what it holds.',
+      'Builds a reference profile from samples, writes it base64-encoded and prints what it holds.\n' +
+      'JSONL: one object per line, tensor name -> {data, dims}, array, number (or, for a columns input, an\n' +
+      'object of column values). CSV: a header row; with --schema, the columns of a columns input are read\n' +
+      "by the schema's column names, a classes output from columns <output>.<label>. With --schema every\n" +
+      'sample is summarized by the schema as on the device, and --labels names the field or column of the\n' +
+      'true class (label or index), which lets the collector estimate accuracy without labels.',
     options: [
       { name: 'model', value: 'M', description: 'the model it is a reference of (required)' },
       { name: 'version', value: 'V', description: 'the model version' },
+      { name: 'schema', value: 'FILE', description: 'model schema JSON: summarize as the device does' },
+      {
+        name: 'labels',
+        value: 'FIELD',
+        description: 'field/column of the true class, with --schema (OUTPUT=FIELD,… for several outputs)',
+      },
       { name: 'out', value: 'FILE', description: 'where to write it (default <model>[-<version>].profile)' },
     ],
     run: async (args) => (await import('./profile-command.ts')).profileCommand(args),
