@@ -1,0 +1,160 @@
+import { DEV_KEYS } from '@driftline/collector';
+import { expect, type Page, test } from '@playwright/test';
+import type { ViteDevServer } from 'vite';
+import { onnxModel } from './fixtures/onnx-writer.ts';
+import { TestCollector } from './fixtures/runtime/collector.ts';
+import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
+
+// A tabular model through the runtime with a schema, in real Chromium (ORT on WASM), with a real
+// collector: one feature per named column, the output's labels, and a schema that does not fit the
+// model refused by createRuntime before any run.
+
+const COLUMNS = Array.from({ length: 30 }, (_, k) => `c${k}`);
+const LABELS = ['stay', 'churn'];
+const MODEL_PATH = '/tabular/1.0.0/model.onnx';
+
+/** probs = Softmax(x · W + B): x float32 [N, 30], probs [N, 2]; class 1 wins when c0 is large. */
+function tabularModel(): Uint8Array {
+  const w = new Float32Array(30 * 2);
+  for (let k = 0; k < 30; k++) {
+    w[k * 2] = 0.01 * (k % 3);
+    w[k * 2 + 1] = k === 0 ? 2 : -0.01 * (k % 5);
+  }
+  return onnxModel({
+    name: 'tabular',
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'W'], outputs: ['xw'] },
+      { op: 'Add', inputs: ['xw', 'B'], outputs: ['logits'] },
+      { op: 'Softmax', inputs: ['logits'], outputs: ['probs'] },
+    ],
+    initializers: [
+      { name: 'W', dims: [30, 2], values: w },
+      { name: 'B', dims: [2], values: new Float32Array([0.5, -0.5]) },
+    ],
+    inputs: [{ name: 'x', dims: ['N', 30] }],
+    outputs: [{ name: 'probs', dims: ['N', 2] }],
+  });
+}
+
+let server: ViteDevServer & { url: string };
+let collector: TestCollector;
+const model = tabularModel();
+
+test.beforeAll(async () => {
+  [server, collector] = await Promise.all([startFixtureServer(), TestCollector.start()]);
+});
+test.afterAll(async () => {
+  await Promise.all([server?.close(), collector?.stop()]);
+});
+
+/** Opens the fixture page with the tabular model served at MODEL_PATH (to the page and its worker). */
+async function openPage(page: Page): Promise<void> {
+  await page
+    .context()
+    .route(`**${MODEL_PATH}`, (route) =>
+      route.fulfill({ body: Buffer.from(model), contentType: 'application/octet-stream' }),
+    );
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready);
+}
+
+interface Setup {
+  name: string;
+  schema: unknown;
+  collector: string;
+  appKey: string;
+}
+
+/** createRuntime on the tabular model with `schema`; answers the error's name and code when it rejects. */
+function create(page: Page, name: string, schema: unknown) {
+  const setup: Setup = { name, schema, collector: collector.url, appKey: collector.ingestKey };
+  return page.evaluate(async (s) => {
+    try {
+      window.rt = await window.driftline.createRuntime({
+        model: { url: '/tabular/1.0.0/model.onnx', format: 'onnx', name: s.name, version: '1.0.0' },
+        schema: s.schema as never,
+        backends: ['wasm'],
+        cache: false,
+        collector: s.collector,
+        appKey: s.appKey,
+      });
+      return { ok: true as const, info: window.rt.info() };
+    } catch (error) {
+      const e = error as { name: string; code: string; message: string };
+      return { ok: false as const, name: e.name, code: e.code, message: e.message };
+    }
+  }, setup);
+}
+
+const schemaOf = (columns: string[], input = 'x') => ({
+  inputs: { [input]: { kind: 'columns', columns: columns.map((name) => ({ name })) } },
+  outputs: { probs: { kind: 'classes', labels: LABELS } },
+});
+
+interface Distributions {
+  features: Record<string, { kind: 'numeric' | 'categorical'; labels?: string[]; current?: number[] }>;
+}
+
+async function distributions(name: string): Promise<Distributions> {
+  const res = await fetch(`${collector.url}/v1/models/${name}/drift/distributions?version=1.0.0`, {
+    headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+  });
+  if (!res.ok) throw new Error(`distributions: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as Distributions;
+}
+
+test('a columns schema records one feature per column and the classes output with its labels', async ({
+  page,
+}) => {
+  await openPage(page);
+  const started = await create(page, 'e2e-schema', schemaOf(COLUMNS));
+  expect(started).toMatchObject({ ok: true, info: { backend: 'wasm', inputNames: ['x'] } });
+  const runs = 40;
+  const predicted = await page.evaluate(async (n) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = Float32Array.from({ length: 30 }, (_, k) => (k === 0 ? (i % 2 ? 3 : -3) : (i * k) % 7));
+      const { probs } = await window.rt.run({ x: { data: x, dims: [1, 30] } }, { id: `run-${i}` });
+      const p = probs!.data as Float32Array;
+      out.push(p[1]! > p[0]! ? 1 : 0);
+    }
+    // Feedback by label and by index: both name the predicted class.
+    await window.rt.feedback('run-0', { label: 'stay' });
+    await window.rt.feedback('run-1', { label: 1 });
+    await window.rt.flush();
+    return out;
+  }, runs);
+  expect(predicted.slice(0, 2)).toEqual([0, 1]);
+  await expect.poll(() => collector.inferences('e2e-schema'), { timeout: 15_000 }).toBe(runs);
+
+  const { features } = await distributions('e2e-schema');
+  const names = Object.keys(features);
+  expect(names.filter((n) => n.startsWith('x.')).sort()).toEqual(COLUMNS.map((c) => `x.${c}`).sort());
+  for (const c of COLUMNS) expect(features[`x.${c}`]!.kind).toBe('numeric');
+  // The named output is recorded by its kind only, never also as a whole tensor.
+  expect(names).not.toContain('probs.mean');
+  expect(features['probs.argmax']).toMatchObject({ kind: 'categorical' });
+  expect([...features['probs.argmax']!.labels!].sort()).toEqual([...LABELS].sort());
+  expect(names).toEqual(expect.arrayContaining(['probs.top1', 'probs.entropy', 'probs.conf.churn']));
+  expect(features['feedback.label']!.labels!.sort()).toEqual([...LABELS].sort());
+});
+
+test('a schema that does not fit the model rejects createRuntime with SCHEMA_MISMATCH before any run', async ({
+  page,
+}) => {
+  await openPage(page);
+  const cases = [
+    ['e2e-schema-29', schemaOf(COLUMNS.slice(0, 29)), /names 29 columns but the tensor's last dim is 30/],
+    ['e2e-schema-name', schemaOf(COLUMNS, 'features'), /"features" is not a tensor of the model/],
+  ] as const;
+  for (const [name, schema, message] of cases) {
+    const result = await create(page, name, schema);
+    expect(result).toMatchObject({ ok: false, name: 'SchemaMismatchError', code: 'SCHEMA_MISMATCH' });
+    expect(result.ok || result.message).toMatch(message);
+  }
+  const invalid = await create(page, 'e2e-schema-shape', { inputs: { x: { kind: 'columns' } } });
+  expect(invalid).toMatchObject({ ok: false, name: 'InvalidSchemaError', code: 'INVALID_SCHEMA' });
+  // The refused runtimes never ran: their outboxes held nothing to send.
+  for (const name of ['e2e-schema-29', 'e2e-schema-name', 'e2e-schema-shape'])
+    expect(await collector.inferences(name)).toBe(0);
+});
