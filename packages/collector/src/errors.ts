@@ -64,6 +64,8 @@ export const unknownModel = (model: string) =>
   );
 /** Drift was asked against a reference that does not exist. */
 export const noReference = (message: string) => new CollectorError('no_reference', 404, message);
+/** Accuracy was asked of a version whose reference profile holds no calibration (no `classes` output recorded with labels). */
+export const noCalibration = (message: string) => new CollectorError('no_calibration', 409, message);
 /** Body larger than the limit, before or after decompression. */
 export const payloadTooLarge = (limit: number) =>
   new CollectorError(

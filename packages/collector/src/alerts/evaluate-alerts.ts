@@ -1,8 +1,11 @@
-import { compareProfiles, decodeProfile } from '@driftline/protocol';
+import { decodeProfile, estimateAccuracy, type ModelSchema, type Profile } from '@driftline/protocol';
+import { CollectorError } from '../errors.ts';
 import { baselineProfile } from '../queries/drift.ts';
 import { mergeByGroup } from '../queries/merge-rows.ts';
+import { accuracyOf, calibratedOutput } from '../queries/performance.ts';
 import { rangeBuckets, readRollups } from '../queries/read-rollups.ts';
-import { versionReference } from '../registry/versions.ts';
+import { driftWithSchema } from '../queries/schema-drift.ts';
+import { findVersion, versionReference } from '../registry/versions.ts';
 import type { Sql, Storage } from '../storage/storage.ts';
 
 /** What the evaluator looks at. */
@@ -12,7 +15,17 @@ export interface AlertOptions {
   baselineInferences: number;
   /** Collector-wide webhook; a model's own webhook wins. */
   webhookUrl: string | null;
+  /**
+   * Alert when the estimated accuracy (CBPE) of a version's window is below its reference's accuracy
+   * by more than this (absolute: 0.05 = 5 points). Default {@link DEFAULT_ACCURACY_DROP}.
+   */
+  accuracyDrop?: number;
+  /** Predictions a window needs before its estimated accuracy is judged. Default 200. */
+  accuracyMinPredictions?: number;
 }
+
+/** Default of {@link AlertOptions.accuracyDrop}. */
+export const DEFAULT_ACCURACY_DROP = 0.05;
 
 const LOCK_ID = 7_265_002;
 
@@ -20,13 +33,22 @@ const LOCK_ID = 7_265_002;
 export interface AlertEvent {
   model: string;
   version: string;
-  kind: 'drift_alert' | 'latency_alert';
+  kind: 'drift_alert' | 'latency_alert' | 'accuracy_alert';
   detail: Record<string, unknown>;
 }
 
+const KINDS: Record<string, AlertEvent['kind']> = {
+  drift: 'drift_alert',
+  latency: 'latency_alert',
+  accuracy: 'accuracy_alert',
+};
+
 /**
- * Evaluates drift (vs the baseline) and p95 latency (vs the model's threshold) of every version
- * with primary telemetry in the window, and records an event when a subject turns to `alert`.
+ * Evaluates drift (vs the reference: the published profile, else the baseline; per feature and per
+ * embedding input of the version's schema), estimated accuracy (vs the published reference's own,
+ * for a schema's classes output calibrated with labels) and p95 latency (vs the model's threshold)
+ * of every version with primary telemetry in the window, and records an event when a subject turns
+ * to `alert`.
  * The statistics are computed without a transaction; the state changes and events are written in
  * one short transaction under an advisory lock (a replica that finds it taken skips the round), so
  * an alert is recorded once however many replicas run this.
@@ -71,10 +93,25 @@ export async function evaluateAlerts(
       ? { profile: decodeProfile(uploaded) }
       : await baselineProfile(storage, a.model, a.version, opts.baselineInferences).catch(() => null);
     const current = mergeByGroup(rows, () => '').get('');
+    const schema = (await findVersion(storage, a.model, a.version))?.schema ?? null;
     if (base && current) {
-      for (const [feature, d] of Object.entries(compareProfiles(base.profile, current))) {
+      const drift = driftWithSchema(base.profile, current, schema);
+      for (const [feature, d] of Object.entries(drift.features)) {
         subjects.push({ a, subject: `drift:${feature}`, status: d.status, detail: { feature, ...d } });
       }
+      for (const [embedding, d] of Object.entries(drift.embeddings)) {
+        const { projections: _, ...summary } = d;
+        subjects.push({
+          a,
+          subject: `drift:embedding:${embedding}`,
+          status: d.status,
+          detail: { embedding, ...summary },
+        });
+      }
+    }
+    if (uploaded && current) {
+      const s = accuracySubject(decodeProfile(uploaded), current, schema, opts);
+      if (s) subjects.push({ a, ...s });
     }
     if (a.latency_p95_ms !== null) {
       for (const [backend, p] of mergeByGroup(rows, (r) => r.backend)) {
@@ -106,7 +143,7 @@ export async function evaluateAlerts(
       const event: AlertEvent = {
         model: a.model,
         version: a.version,
-        kind: subject.startsWith('drift:') ? 'drift_alert' : 'latency_alert',
+        kind: KINDS[subject.slice(0, subject.indexOf(':'))]!,
         detail: { ...detail, windowFrom: range.fromBucket * 60_000, windowTo: now },
       };
       await recordEvent(tx, event, a.webhook_url ?? opts.webhookUrl);
@@ -114,6 +151,36 @@ export async function evaluateAlerts(
     }
     return events;
   });
+}
+
+/**
+ * The estimated-accuracy subject of a window: `alert` when CBPE estimates it more than
+ * `accuracyDrop` below the reference's realized accuracy, `insufficient` below
+ * `accuracyMinPredictions`; null when the reference calibrates no classes output of the schema.
+ */
+function accuracySubject(
+  reference: Profile,
+  current: Profile,
+  schema: ModelSchema | null,
+  opts: AlertOptions,
+): { subject: string; status: string; detail: Record<string, unknown> } | null {
+  let output: string;
+  try {
+    output = calibratedOutput(reference, schema);
+  } catch (err) {
+    if (err instanceof CollectorError && err.code === 'no_calibration') return null;
+    throw err;
+  }
+  const e = estimateAccuracy(reference, current, output);
+  const w = accuracyOf(reference, current, output);
+  const threshold = opts.accuracyDrop ?? DEFAULT_ACCURACY_DROP;
+  const drop = e.referenceAccuracy - e.estimated;
+  const enough = Number.isFinite(drop) && e.currentCount >= (opts.accuracyMinPredictions ?? 200);
+  return {
+    subject: `accuracy:${output}`,
+    status: !enough ? 'insufficient' : drop > threshold ? 'alert' : 'ok',
+    detail: { output, ...w, referenceAccuracy: e.referenceAccuracy, drop, threshold },
+  };
 }
 
 /** Stores an event; with a webhook URL it is queued for delivery. */

@@ -1,9 +1,10 @@
-import { compareProfiles, decodeProfile, overallStatus, type Profile } from '@driftline/protocol';
+import { decodeProfile, type Profile } from '@driftline/protocol';
 import { badRequest, noReference, unknownModel } from '../errors.ts';
-import { versionReference } from '../registry/versions.ts';
+import { findVersion, versionReference } from '../registry/versions.ts';
 import type { Sql } from '../storage/storage.ts';
 import { mergeAll } from './merge-rows.ts';
 import { type RollupRow, rangeBuckets, readRollups, rollupQuery } from './read-rollups.ts';
+import { driftWithSchema } from './schema-drift.ts';
 
 /** Where the drift reference comes from; `auto` (no `reference` given): registry, else baseline. */
 export type ReferenceSpec =
@@ -23,7 +24,7 @@ export function parseReference(s: string | undefined): ReferenceSpec {
 }
 
 /** Finds the latest version of a model that has primary telemetry. */
-async function latestVersion(sql: Sql, model: string): Promise<string> {
+export async function latestVersion(sql: Sql, model: string): Promise<string> {
   const rows = await sql.query<{ version: string }>(
     `SELECT version FROM (SELECT version, bucket FROM rollups WHERE model = $1 AND resolution = 60
        UNION ALL SELECT version, bucket FROM rollup_parts WHERE model = $1) t
@@ -103,7 +104,8 @@ export async function resolveReference(
 
 /**
  * Drift of a version's window against a reference: per feature the statistics and status from
- * @driftline/protocol, the reference used, and the counts on both sides.
+ * @driftline/protocol, per embedding input of the version's schema its embedding drift, the
+ * reference used, and the counts on both sides.
  */
 export async function modelDrift(
   sql: Sql,
@@ -125,7 +127,8 @@ export async function modelDrift(
     range,
     baselineInferences,
   );
-  const features = compareProfiles(reference, current);
+  const schema = (await findVersion(sql, model, version))?.schema ?? null;
+  const { features, embeddings, status } = driftWithSchema(reference, current, schema);
   return {
     model,
     version,
@@ -135,7 +138,8 @@ export async function modelDrift(
       to: range.toBucket * 60_000 + 59_999,
       inferences: current.inferences,
     },
-    status: overallStatus(features),
+    status,
     features,
+    embeddings,
   };
 }

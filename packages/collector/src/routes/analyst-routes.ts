@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { modelDrift } from '../queries/drift.ts';
 import { type LatencyGroupBy, modelLatency } from '../queries/latency.ts';
+import { modelPerformance } from '../queries/performance.ts';
 import { listModels, modelSummary } from '../queries/summary.ts';
 import { modelTimeseries, TIMESERIES_METRICS } from '../queries/timeseries.ts';
 import type { CollectorContext } from '../server/context.ts';
-import { errorSchema, modelNameParams, rangeQuery, referenceQuery } from './schemas.ts';
+import { errorSchema, modelNameParams, NO_NUL, rangeQuery, referenceQuery } from './schemas.ts';
 
 const errors = { '4xx': errorSchema };
 const read = { roles: ['read' as const] };
 
 type Range = { from?: number; to?: number; version?: string };
 
-/** The analyst API (read key): models, summary, latency, drift, timeseries, events. */
+/** The analyst API (read key): models, summary, latency, drift, performance, timeseries, events. */
 export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
   const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
     const end = ctx.metrics.dbSeconds.startTimer({ op });
@@ -101,6 +102,40 @@ export async function analystRoutes(app: FastifyInstance, ctx: CollectorContext)
           { ...req.query, retentionHours: ctx.retentionHours },
           ctx.baselineInferences,
         ),
+      ),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: Range & { bucket?: string; output?: string } }>(
+    '/v1/models/:name/performance',
+    {
+      config: read,
+      schema: {
+        summary:
+          'Estimated (CBPE, from the labelled reference) and realized (feedback) accuracy of a version per bucket',
+        tags: ['analyst'],
+        params: modelNameParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            ...rangeQuery,
+            version: { type: 'string' },
+            bucket: { type: 'string', enum: ['minute', 'hour', 'day'] },
+            output: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 64,
+              pattern: NO_NUL,
+              description: "Output tensor (default: the schema's first classes output)",
+            },
+          },
+          additionalProperties: false,
+        },
+        response: errors,
+      },
+    },
+    async (req) =>
+      timed('performance', () =>
+        modelPerformance(ctx.storage, req.params.name, { ...req.query, retentionHours: ctx.retentionHours }),
       ),
   );
 
