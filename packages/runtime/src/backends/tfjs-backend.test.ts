@@ -76,4 +76,28 @@ describe('TF.js backend on a manifest version', () => {
     expect(a.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
     expect(a).toEqual(b);
   });
+
+  it('reports its tensors from the model: names, free batch dim, dims and dtype', async () => {
+    const direct = await new ModelStore(
+      false,
+      (async (url: string) =>
+        new Response(
+          bytesOf(url.endsWith('model.json') ? 'tfjs/model.json' : 'tfjs/group1-shard1of1.bin').slice(),
+        )) as unknown as typeof fetch,
+    ).load({
+      url: 'http://h/m/model.json',
+      format: 'tfjs',
+    });
+    const env = { capabilities: {} as never, threads: 1, wasmPaths: {} };
+    const backend = await tfjsBackendFactory.create(direct.artifact, 'cpu', env);
+    try {
+      const { inputs, outputs } = backend.tensors();
+      expect(inputs.map((t) => t.name)).toEqual([...backend.inputNames]);
+      expect(outputs.map((t) => t.name)).toEqual([...backend.outputNames]);
+      expect(inputs[0]).toMatchObject({ dims: [-1, 784], type: 'float32' });
+      expect(outputs[0]).toMatchObject({ dims: [-1, 10], type: 'float32' });
+    } finally {
+      await backend.dispose();
+    }
+  });
 });

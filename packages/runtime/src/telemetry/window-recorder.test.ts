@@ -1,5 +1,11 @@
 import 'fake-indexeddb/auto';
-import { type CategoricalSketch, decodeProfile, NumericSketch } from '@driftline/protocol';
+import {
+  type CategoricalSketch,
+  decodeProfile,
+  type ModelSchema,
+  NumericSketch,
+  parseModelSchema,
+} from '@driftline/protocol';
 import { describe, expect, it } from 'vitest';
 import { openOutboxDb } from '../outbox/outbox-db.ts';
 import type { TelemetryInit, WorkerInfo } from '../worker/messages.ts';
@@ -13,7 +19,7 @@ const info = {
   loadMs: 12.5,
 } as WorkerInfo;
 
-async function recorder(overrides: Partial<TelemetryInit> = {}) {
+async function recorder(overrides: Partial<TelemetryInit> = {}, schema?: ModelSchema) {
   const settings: TelemetryInit = {
     ownerId: 'owner',
     outbox: `recorder-${n++}`,
@@ -24,7 +30,7 @@ async function recorder(overrides: Partial<TelemetryInit> = {}) {
     ...overrides,
   };
   const db = await openOutboxDb(settings.outbox);
-  return { rec: new WindowRecorder(db, settings, info, settings.outbox), db };
+  return { rec: new WindowRecorder(db, settings, schema ? { ...info, schema } : info, settings.outbox), db };
 }
 
 const probs = (hot: number) => {
@@ -113,6 +119,49 @@ describe('WindowRecorder', () => {
       expect.objectContaining({ code: 'UNKNOWN_RUN' }),
     );
     rec.feedback('c', { accepted: true });
+    await rec.dispose();
+  });
+
+  it('with a schema: features by kind, and feedback by label or index against the predicted label', async () => {
+    const digits = Array.from({ length: 10 }, (_, k) => `d${k}`);
+    const schema = parseModelSchema({
+      inputs: {
+        input: { kind: 'columns', columns: ['a', 'b', 'c', 'd'].map((name) => ({ name })) },
+      },
+      outputs: { probs: { kind: 'classes', labels: digits } },
+    });
+    const { rec, db } = await recorder({ maxTrackedRuns: 10 }, schema);
+    rec.onRun({ input: input(1) }, { probs: probs(4) }, 1, 'a');
+    rec.onRun({ input: input(2) }, { probs: probs(5) }, 1, 'b');
+    rec.onRun({ input: input(3) }, { probs: probs(6) }, 1, 'c');
+    rec.onRun({ input: input(3) }, { probs: probs(7) }, 1, 'd');
+    rec.feedback('a', { label: 'd4' });
+    rec.feedback('b', { label: 5 });
+    rec.feedback('c', { label: '6' });
+    rec.feedback('d', { label: 'd3' });
+    await rec.closeWindow();
+    const p = decodeProfile((await db.getAll('windows'))[0]!.profile);
+    expect(Object.keys(p.features).filter((f) => f.startsWith('input.'))).toEqual([
+      'input.a',
+      'input.b',
+      'input.c',
+      'input.d',
+    ]);
+    expect((p.features['input.a'] as NumericSketch).max).toBe(3);
+    expect(Object.fromEntries((p.features['probs.argmax'] as CategoricalSketch).counts())).toEqual({
+      d4: 1,
+      d5: 1,
+      d6: 1,
+      d7: 1,
+    });
+    expect(p.features['probs.mean']).toBeUndefined();
+    expect((p.features['feedback.correct'] as NumericSketch).mean).toBe(0.75);
+    expect(Object.fromEntries((p.features['feedback.label'] as CategoricalSketch).counts())).toEqual({
+      d4: 1,
+      d5: 1,
+      d6: 1,
+      d3: 1,
+    });
     await rec.dispose();
   });
 });

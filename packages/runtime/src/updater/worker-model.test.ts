@@ -53,4 +53,13 @@ describe('workerModel', () => {
       expect.objectContaining({ code: 'MODEL_LOAD' }),
     );
   });
+
+  it('carries the version’s schema from the manifest, and none when it was published without', () => {
+    const schema = {
+      inputs: { input: { kind: 'columns' as const, columns: [{ name: 'a' }] } },
+      outputs: { probs: { kind: 'classes' as const, labels: ['x', 'y'] } },
+    };
+    expect(workerModel('http://c', { ...base, schema }).schema).toEqual(schema);
+    expect(workerModel('http://c', base)).not.toHaveProperty('schema');
+  });
 });

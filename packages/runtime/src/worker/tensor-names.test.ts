@@ -18,4 +18,17 @@ describe('TensorNames', () => {
     expect(names.inbound(tensors)).toBe(tensors);
     expect(names.outputs).toEqual(['probs']);
   });
+
+  it('gives the backend’s tensor shapes under the page’s names, for the schema check', () => {
+    const names = new TensorNames(['dense_input'], ['dense_2'], ['x'], ['probs']);
+    expect(
+      names.shapes({
+        inputs: [{ name: 'dense_input', dims: [-1, 30], type: 'float32' }],
+        outputs: [{ name: 'dense_2', dims: [-1, 2], type: 'float32' }],
+      }),
+    ).toEqual([
+      { name: 'x', dims: [-1, 30], type: 'float32' },
+      { name: 'probs', dims: [-1, 2], type: 'float32' },
+    ]);
+  });
 });
