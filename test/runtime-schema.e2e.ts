@@ -158,3 +158,55 @@ test('a schema that does not fit the model rejects createRuntime with SCHEMA_MIS
   for (const name of ['e2e-schema-29', 'e2e-schema-name', 'e2e-schema-shape'])
     expect(await collector.inferences(name)).toBe(0);
 });
+
+test('every backend reads its tensors for the check: the digit model on ONNX and TF.js', async ({ page }) => {
+  await openPage(page);
+  const results = await page.evaluate(async () => {
+    const digits = Array.from({ length: 10 }, (_, k) => `digit-${k}`);
+    const schema = (labels: string[], pixels: number) => ({
+      inputs: {
+        input: {
+          kind: 'columns' as const,
+          columns: Array.from({ length: pixels }, (_, k) => ({ name: `p${k}` })),
+        },
+      },
+      outputs: { probs: { kind: 'classes' as const, labels } },
+    });
+    const onnx = { url: '/models/digits/1.0.0/model.onnx', format: 'onnx' as const };
+    const tfjs = {
+      url: '/models/digits/1.0.0/tfjs/model.json',
+      format: 'tfjs' as const,
+      inputNames: ['input'],
+      outputNames: ['probs'],
+    };
+    const cases = [
+      { model: onnx, device: 'wasm' as const },
+      { model: tfjs, device: 'wasm' as const },
+      { model: tfjs, device: 'cpu' as const },
+    ];
+    const out = [];
+    for (const c of cases) {
+      const start = (s: ReturnType<typeof schema>) =>
+        window.driftline.createRuntime({ model: c.model, backends: [c.device], schema: s });
+      const rt = await start(schema(digits, 784));
+      const y = await rt.run({ input: { data: new Float32Array(784).fill(0.5), dims: [1, 784] } });
+      const fits = { backend: rt.info().backend, labels: rt.info().schema?.outputs.probs?.labels?.length };
+      await rt.dispose();
+      const refused = await Promise.all(
+        [schema(digits.slice(1), 784), schema(digits, 783)].map((s) =>
+          start(s).then(
+            () => 'started',
+            (e: { code: string; message: string }) => `${e.code}: ${e.message}`,
+          ),
+        ),
+      );
+      out.push({ name: `${c.model.format}/${c.device}`, ...fits, ran: Object.keys(y), refused });
+    }
+    return out;
+  });
+  for (const r of results) {
+    expect(r, r.name).toMatchObject({ backend: r.name.split('/')[1], labels: 10, ran: ['probs'] });
+    expect(r.refused[0], r.name).toMatch(/^SCHEMA_MISMATCH: .*9 labels but 10 classes/);
+    expect(r.refused[1], r.name).toMatch(/^SCHEMA_MISMATCH: .*783 columns but the tensor's last dim is 784/);
+  }
+});
