@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { DEV_KEYS } from '@driftline/collector';
 import { expect, type Page, test } from '@playwright/test';
 import type { ViteDevServer } from 'vite';
 import { onnxModel } from './fixtures/onnx-writer.ts';
+import { heldoutProbs, startManaged } from './fixtures/rollout/managed-page.ts';
+import { RolloutCollector } from './fixtures/rollout/rollout-collector.ts';
 import { TestCollector } from './fixtures/runtime/collector.ts';
 import { startFixtureServer } from './fixtures/runtime/vite-server.ts';
 
@@ -208,5 +211,74 @@ test('every backend reads its tensors for the check: the digit model on ONNX and
     expect(r, r.name).toMatchObject({ backend: r.name.split('/')[1], labels: 10, ran: ['probs'] });
     expect(r.refused[0], r.name).toMatch(/^SCHEMA_MISMATCH: .*9 labels but 10 classes/);
     expect(r.refused[1], r.name).toMatch(/^SCHEMA_MISMATCH: .*783 columns but the tensor's last dim is 784/);
+  }
+});
+
+test('a named model takes its schema from the manifest; an update whose schema does not fit is refused, the current version keeps answering', async ({
+  page,
+}) => {
+  const registry = await RolloutCollector.start();
+  try {
+    const model = 'e2e-managed-schema';
+    const digits = Array.from({ length: 10 }, (_, k) => `digit-${k}`);
+    const file = (version: string) =>
+      readFileSync(new URL(`../demo/public/models/digits/${version}/model.onnx`, import.meta.url));
+    const publish = (version: string, pixels: number) =>
+      registry.api('POST', `/v1/models/${model}/versions`, {
+        version,
+        format: 'onnx',
+        files: [{ path: 'model.onnx', data: file(version).toString('base64') }],
+        // 1.1.0 is published with tensors it does not have: the collector checks the schema against
+        // these, the device against the model it loads.
+        inputs: [{ name: 'input', dtype: 'float32', shape: ['N', pixels] }],
+        outputs: [{ name: 'probs', dtype: 'float32', shape: ['N', 10] }],
+        schema: {
+          inputs: {
+            input: {
+              kind: 'columns',
+              columns: Array.from({ length: pixels }, (_, k) => ({ name: `p${k}` })),
+            },
+          },
+          outputs: { probs: { kind: 'classes', labels: digits } },
+        },
+      });
+    await publish('1.0.0', 784);
+    await publish('1.1.0', 783);
+    await openPage(page);
+    const started = await startManaged(page, { model, collector: registry.url, appKey: registry.ingestKey });
+    expect(started.version).toBe('1.0.0');
+    expect(started.info.schema?.outputs.probs?.labels).toEqual(digits);
+    const before = await heldoutProbs(page, 4);
+
+    await registry.api('PUT', `/v1/models/${model}/rollout`, { candidate: '1.1.0', percent: 100 });
+    await page.evaluate(() => (window.rt as import('@driftline/runtime').ManagedRuntime).checkForUpdate());
+    const state = await page.evaluate(() =>
+      (window.rt as import('@driftline/runtime').ManagedRuntime).rollout(),
+    );
+    expect(state).toMatchObject({ version: '1.0.0', refused: ['1.1.0'] });
+    const failed = await page.evaluate(() => window.updates.at(-1));
+    expect(failed).toMatchObject({ type: 'failed', version: '1.1.0', reason: 'schema', running: '1.0.0' });
+    expect(failed && 'message' in failed && failed.message).toMatch(
+      /783 columns but the tensor's last dim is 784/,
+    );
+    expect(await heldoutProbs(page, 4)).toEqual(before);
+    await page.evaluate(() => window.rt.flush());
+
+    await expect
+      .poll(async () => [...(await registry.profiles(model, 'primary')).keys()].sort(), { timeout: 15_000 })
+      .toEqual(['1.0.0', '1.1.0']);
+    const profiles = await registry.profiles(model, 'primary');
+    const current = profiles.get('1.0.0')!;
+    expect(current.inferences).toBe(8);
+    expect(Object.keys(current.features).filter((f) => f.startsWith('input.'))).toHaveLength(784);
+    const argmax = current.features['probs.argmax'] as import('@driftline/protocol').CategoricalSketch;
+    expect([...argmax.counts().keys()].every((l) => digits.includes(l))).toBe(true);
+    const refused = profiles.get('1.1.0')!;
+    expect(refused.inferences).toBe(0);
+    expect(Object.fromEntries((refused.features['activation.failure'] as typeof argmax).counts())).toEqual({
+      schema: 1,
+    });
+  } finally {
+    await registry.stop();
   }
 });
