@@ -21,6 +21,7 @@ export {
 } from './errors.ts';
 export type { FeaturesFn, ModelOptions, RuntimeOptions, UpdateOptions } from './options.ts';
 export { type RunOptions, Runtime, type RuntimeEvents, type RuntimeInfo, type SwapInfo } from './runtime.ts';
+export type { SchemaOption } from './schema/runtime-schema.ts';
 export type { DeliveryStatus } from './telemetry/delivery-status.ts';
 export type { NamedTensors, Tensor, TensorData, TensorType } from './tensor.ts';
 export { ManagedRuntime, type RolloutState } from './updater/managed-runtime.ts';
