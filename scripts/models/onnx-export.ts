@@ -95,17 +95,20 @@ function pair(value: unknown): number[] {
 
 /**
  * Translates a trained tfjs Sequential model (Dense, Reshape, Conv2D, MaxPooling2D, Flatten) into
- * an ONNX graph with the same weights: input `input` `[N, 784]`, output `probs` `[N, 10]`.
+ * an ONNX graph with the same weights: input `input` `[N, 784]`, output `probs` `[N, 10]` (other
+ * widths and names as the model and `inputName` / `outputName` say).
  * TF works in NHWC and ONNX in NCHW: images are transposed to NCHW after the Reshape, conv
  * kernels go from `[kh, kw, in, out]` to `[out, in, kh, kw]`, and a Transpose back to NHWC before
  * Flatten keeps the dense weights' row order.
  */
 export function exportOnnx(
   model: tf.LayersModel,
-  opts: { version: string; docString?: string },
+  opts: { version: string; docString?: string; inputName?: string; outputName?: string },
 ): onnx.ModelProto {
+  const inputName = opts.inputName ?? INPUT_NAME;
+  const outputName = opts.outputName ?? OUTPUT_NAME;
   const g = createGraphBuilder();
-  let x = INPUT_NAME;
+  let x = inputName;
   let layout: Layout = 'flat';
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -161,8 +164,8 @@ export function exportOnnx(
     }
   }
   const last = g.nodes.at(-1);
-  if (!last || x === INPUT_NAME) throw new OnnxExportError('model has no layers to export');
-  last.output = [OUTPUT_NAME];
+  if (!last || x === inputName) throw new OnnxExportError('model has no layers to export');
+  last.output = [outputName];
 
   const outputUnits = model.outputs[0]!.shape.at(-1) as number;
   const tensorValue = (name: string, width: number): onnx.IValueInfoProto => ({
@@ -185,8 +188,8 @@ export function exportOnnx(
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [tensorValue(INPUT_NAME, inputUnits)],
-      output: [tensorValue(OUTPUT_NAME, outputUnits)],
+      input: [tensorValue(inputName, inputUnits)],
+      output: [tensorValue(outputName, outputUnits)],
     },
   });
 }

@@ -4,20 +4,22 @@ import { INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
 ort.env.wasm.numThreads = 1;
 
 /**
- * Runs a `.onnx` digit model with onnxruntime-web's WASM backend in Node (the same engine the
- * browser uses) on float inputs `[count, 784]` and returns the `[count, 10]` probabilities.
+ * Runs a `.onnx` model with onnxruntime-web's WASM backend in Node (the same engine the browser
+ * uses) on float inputs `[count, width]` and returns its output (a digit model's `[count, 10]`
+ * probabilities by default names).
  */
 export async function runOnnx(
   modelBytes: Uint8Array,
   inputs: Float32Array,
   count: number,
+  names: { input: string; output: string } = { input: INPUT_NAME, output: OUTPUT_NAME },
 ): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] });
   try {
-    const feeds = { [INPUT_NAME]: new ort.Tensor('float32', inputs, [count, inputs.length / count]) };
+    const feeds = { [names.input]: new ort.Tensor('float32', inputs, [count, inputs.length / count]) };
     const out = await session.run(feeds);
-    const probs = out[OUTPUT_NAME];
-    if (!probs) throw new Error(`model has no output named ${OUTPUT_NAME}`);
+    const probs = out[names.output];
+    if (!probs) throw new Error(`model has no output named ${names.output}`);
     return probs.data as Float32Array;
   } finally {
     await session.release();
