@@ -119,5 +119,10 @@ describe('checkSchemaFits', () => {
     expect(
       codeOf(() => checkSchemaFits(parseModelSchema({}), [...many, { name: 'one-more', dims: [1] }])),
     ).toBe('INVALID_SCHEMA');
+    // An unnamed float tensor may be a probability output: its 3 class features count too.
+    const probs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `p${i}`, dims: [1, 10], type: 'float32' }));
+    expect(() => checkSchemaFits(parseModelSchema({}), probs(102))).not.toThrow();
+    expect(codeOf(() => checkSchemaFits(parseModelSchema({}), probs(103)))).toBe('INVALID_SCHEMA');
   });
 });

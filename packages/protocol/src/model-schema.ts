@@ -175,7 +175,8 @@ const isFloat = (type: string | undefined) => type !== undefined && /^(float|dou
  * (label columns hold integer label indexes), an image is not 4-D with 1, 3 or 4 channels where its
  * layout says, an embedding has more projections than values, or `classes` labels do not match the
  * last dim; `INVALID_SCHEMA` when all tensors together would record more than `LIMITS.maxFeatures`
- * features (unnamed tensors count their 7 whole-tensor features).
+ * features (unnamed tensors count their 7 whole-tensor features, and a float tensor that may hold
+ * class probabilities, last dim not 1, also the 3 class features a runtime adds for one).
  */
 export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorShape[]): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));
@@ -228,7 +229,9 @@ export function checkSchemaFits(schema: ModelSchema, tensors: readonly TensorSha
   let features = names.length;
   for (const info of tensors)
     if (!Object.hasOwn(schema.inputs, info.name) && !Object.hasOwn(schema.outputs, info.name))
-      features += TENSOR_FEATURES.length;
+      features +=
+        TENSOR_FEATURES.length +
+        (isFloat(info.type) && info.dims[info.dims.length - 1] !== 1 ? CLASS_FEATURES.length : 0);
   if (features > LIMITS.maxFeatures) throw tooMany(features);
   checkNames(names);
 }
