@@ -32,23 +32,60 @@ async function call(url: string, key: string, init: RequestInit = {}): Promise<R
   return res;
 }
 
-/**
- * Publishes the demo's digit models to a collector's registry when it has none yet: 1.0.0 (the
- * first, so stable) and 1.1.0 (ready to roll out), each with the reference profile. Answers the
- * versions published (empty when the registry already had digits).
- */
-export async function publishDemoModels(collectorUrl: string, adminKey: string): Promise<string[]> {
-  const listing = await fetch(`${collectorUrl}/v1/models/digits/versions`, {
+/** Whether the registry already holds a version of `model`. */
+async function hasVersions(collectorUrl: string, adminKey: string, model: string): Promise<boolean> {
+  const listing = await fetch(`${collectorUrl}/v1/models/${model}/versions`, {
     headers: { authorization: `Bearer ${adminKey}` },
   });
   if (listing.ok) {
     const body = (await listing.json()) as { versions?: unknown[] };
-    if ((body.versions?.length ?? 0) > 0) return [];
-  } else if (listing.status !== 404) {
+    return (body.versions?.length ?? 0) > 0;
+  }
+  if (listing.status !== 404) {
     throw new Error(
-      `GET /v1/models/digits/versions answered HTTP ${listing.status}: ${await listing.text()}`,
+      `GET /v1/models/${model}/versions answered HTTP ${listing.status}: ${await listing.text()}`,
     );
   }
+  return false;
+}
+
+/** Version of the demo's tabular model (`pnpm models:tabular`). */
+export const WEATHER_VERSION = '1.0.0';
+
+/**
+ * Publishes the demo's tabular model, `weather` 1.0.0, when the registry has none: the ONNX file,
+ * its schema (the registry checks it against the graph and the manifest delivers it) and its
+ * labelled reference profile, all as `pnpm models:tabular` wrote them. Answers whether it published.
+ */
+export async function publishWeatherModel(collectorUrl: string, adminKey: string): Promise<boolean> {
+  if (await hasVersions(collectorUrl, adminKey, 'weather')) return false;
+  const dir = join(demo, 'public', 'models', 'weather', WEATHER_VERSION);
+  const bytes = await readFile(join(dir, 'model.onnx'));
+  const schema = JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8')) as unknown;
+  const reference = (await readFile(join(dir, 'reference.profile'), 'utf8')).trim();
+  await call(`${collectorUrl}/v1/models/weather/versions`, adminKey, {
+    method: 'POST',
+    body: JSON.stringify({
+      version: WEATHER_VERSION,
+      format: 'onnx',
+      files: [{ path: 'model.onnx', data: bytes.toString('base64') }],
+      schema,
+      reference,
+      notes: 'MLP 4-16-5 on Seattle weather (vega-datasets), 85% on the held-out days',
+    }),
+  });
+  return true;
+}
+
+/**
+ * Publishes the demo's models to a collector's registry, each when it has none yet: digits 1.0.0
+ * (the first, so stable) and 1.1.0 (ready to roll out), each with the reference profile, and the
+ * tabular weather model with its schema ({@link publishWeatherModel}). Answers the digits
+ * versions published (empty when the registry already had digits).
+ */
+export async function publishDemoModels(collectorUrl: string, adminKey: string): Promise<string[]> {
+  await publishWeatherModel(collectorUrl, adminKey);
+  if (await hasVersions(collectorUrl, adminKey, 'digits')) return [];
   const reference = await digitsReferenceProfile();
   const published: string[] = [];
   for (const [version, notes] of [

@@ -6,6 +6,7 @@ import { type HeldoutDigit, parseHeldout } from './heldout.ts';
 import { grayFromRgba, MNIST_SIDE, toMnistInput } from './mnist-preprocess.ts';
 import './style.css';
 import { telemetryTarget } from './telemetry-target.ts';
+import { setupWeatherLab } from './weather-lab.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const versionSelect = $<HTMLSelectElement>('version');
@@ -14,6 +15,7 @@ const results = $<HTMLOListElement>('results');
 const preview = $<HTMLCanvasElement>('preview');
 const previewCtx = preview.getContext('2d')!;
 const target = telemetryTarget(location.search, import.meta.env);
+setupWeatherLab(target);
 
 /** Inferences this browser made (kept across reloads), to compare with the collector's count. */
 const MADE_KEY = 'driftline-demo-inferences';
