@@ -1,0 +1,90 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Collector, DEV_KEYS, startCollector } from '@driftline/collector';
+import { expect, test } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+import { publishWeatherModel } from '../demo/seed/publish-demo-models.ts';
+
+// The demo's tabular model in real Chromium: the weather classifier runs through the runtime with
+// its schema, the drift lab shifts ONE column of the held-out days, the window is flushed to a
+// real collector (PGlite, dev keys, the model published with its schema and labelled reference),
+// and the collector's drift route names exactly that column (`x.<column>`) and no other.
+const root = join(import.meta.dirname, '..');
+const { columns } = JSON.parse(
+  await readFile(join(root, 'demo', 'public', 'data', 'weather-heldout.json'), 'utf8'),
+) as { columns: string[] };
+
+let collector: Collector;
+let dataDir: string;
+let server: ViteDevServer;
+let url: string;
+
+test.beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'driftline-tabular-e2e-'));
+  collector = await startCollector({
+    port: 0,
+    dataDir,
+    dev: true,
+    corsOrigins: ['*'],
+    logLevel: 'silent',
+    compactIntervalMs: 200,
+  });
+  expect(await publishWeatherModel(collector.url, DEV_KEYS.admin)).toBe(true);
+  server = await createServer({
+    configFile: join(root, 'demo', 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { port: 0, strictPort: false, hmr: false, watch: null },
+    cacheDir: join(root, 'node_modules', '.vite-demo-tabular-e2e'),
+  });
+  await server.listen();
+  url = server.resolvedUrls!.local[0]!;
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  await collector?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Drift {
+  status: string;
+  reference: { kind: string };
+  window: { inferences: number };
+  features: Record<string, { status: string }>;
+}
+
+async function drift(from: number): Promise<Drift | undefined> {
+  const res = await fetch(`${collector.url}/v1/models/weather/drift?version=1.0.0&from=${from}`, {
+    headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+  });
+  return res.ok ? ((await res.json()) as Drift) : undefined;
+}
+
+test('shifting one column of the held-out days drifts exactly that column at the collector', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const from = Date.now() - 60_000;
+  await page.goto(`${url}?collector=${encodeURIComponent(collector.url)}`);
+  const shifted = 'temp_max';
+  await expect(page.locator('#weather-run')).toBeEnabled({ timeout: 60_000 });
+  await page.locator('#weather-column').selectOption({ label: shifted });
+  await page.locator('#weather-sigma').fill('1.5');
+  await page.locator('#weather-run').click();
+  await expect(page.locator('body')).toHaveAttribute('data-weather', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('weather-status')).toContainText(`x.${shifted} turns red`);
+
+  await expect
+    .poll(async () => (await drift(from))?.window.inferences ?? 0, { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(500);
+  const d = (await drift(from))!;
+  expect(d.reference.kind).toBe('registry');
+  for (const c of columns) {
+    expect(d.features[`x.${c}`]?.status, `x.${c}`).toBe(c === shifted ? 'alert' : 'ok');
+  }
+  const drifted = Object.entries(d.features)
+    .filter(([name, f]) => name.startsWith('x.') && f.status !== 'ok')
+    .map(([name]) => name);
+  expect(drifted).toEqual([`x.${shifted}`]);
+});
