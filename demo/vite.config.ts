@@ -29,6 +29,9 @@ export default defineConfig({
           '**/*.{html,js,mjs,css,wasm,svg,webmanifest}',
           'data/heldout.bin',
           'models/digits/*/meta.json',
+          // The tabular lab's held-out days and schema; the runtime caches the model bytes itself.
+          'data/weather-heldout.json',
+          'models/weather/*/schema.json',
         ],
         // The runtime's wasm files (ORT ~25 MB with WebGPU, TF.js) belong to the shell too.
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
