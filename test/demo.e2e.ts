@@ -295,17 +295,22 @@ test('rollout from the dashboard: stable 1.0.0 on the page; ramping 1.1.0 and ro
 });
 
 test.describe('production build (PWA)', () => {
-  // Known failure, cause not found yet: in both fresh clones whose path held a space, the first
-  // attempt's service worker never finished its precache (~33 MB from vite preview) within 90 s (no
-  // state change seen at all), so the page never got a controller; the retry (a new build and
-  // preview) passed. One retry until that is understood.
-  test.describe.configure({ retries: 1 });
   let outDir: string;
   let server: PreviewServer;
   let url: string;
   test.beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'driftline-demo-build-'));
-    await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    // Vite builds for production only when NODE_ENV says so or is unset, and an in-process dev
+    // server of an earlier file in this worker (createServer) leaves it at 'development': that build
+    // had import.meta.env.PROD false, so the page never registered its service worker.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
     server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0 } });
     url = server.resolvedUrls!.local[0]!;
   });

@@ -317,8 +317,10 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
           }
         });
       },
-      (error: unknown) =>
-        setStatus(`the service worker did not register (${String(error)}); offline use is off`, 'error'),
+      (error: unknown) => {
+        document.body.dataset.serviceWorker = 'unregistered';
+        setStatus(`the service worker did not register (${String(error)}); offline use is off`, 'error');
+      },
     );
   void navigator.serviceWorker.ready.then(markOfflineReady);
 }
