@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Collector, DEV_KEYS, startCollector } from '@driftline/collector';
+import { DEV_KEYS } from '@driftline/collector';
 import { expect, test } from '@playwright/test';
-import { createServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import { publishWeatherModel } from '../demo/seed/publish-demo-models.ts';
+import { startDemoDevServer } from './fixtures/demo-dev-server.ts';
+import { TestCollector } from './fixtures/runtime/collector.ts';
 
 // The demo's tabular model in real Chromium: the weather classifier runs through the runtime with
 // its schema, the drift lab shifts ONE column of the held-out days, the window is flushed to a
@@ -15,36 +16,19 @@ const { columns } = JSON.parse(
   await readFile(join(root, 'demo', 'public', 'data', 'weather-heldout.json'), 'utf8'),
 ) as { columns: string[] };
 
-let collector: Collector;
-let dataDir: string;
+let collector: TestCollector;
 let server: ViteDevServer;
 let url: string;
 
 test.beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'driftline-tabular-e2e-'));
-  collector = await startCollector({
-    port: 0,
-    dataDir,
-    dev: true,
-    corsOrigins: ['*'],
-    logLevel: 'silent',
-    compactIntervalMs: 200,
-  });
+  collector = await TestCollector.start();
   expect(await publishWeatherModel(collector.url, DEV_KEYS.admin)).toBe(true);
-  server = await createServer({
-    configFile: join(root, 'demo', 'vite.config.ts'),
-    logLevel: 'warn',
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
-    cacheDir: join(root, 'node_modules', '.vite-demo-tabular-e2e'),
-  });
-  await server.listen();
-  url = server.resolvedUrls!.local[0]!;
+  ({ server, url } = await startDemoDevServer('.vite-demo-tabular-e2e'));
 });
 
 test.afterAll(async () => {
   await server?.close();
-  await collector?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await collector?.stop();
 });
 
 interface Drift {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Collector, DEV_KEYS, startCollector } from '@driftline/collector';
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
-import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite';
+import { build, type PreviewServer, preview, type ViteDevServer } from 'vite';
 import { publishDemoModels } from '../demo/seed/publish-demo-models.ts';
+import { startDemoDevServer } from './fixtures/demo-dev-server.ts';
 
 // The demo page on @driftline/runtime, in real Chromium, reporting to a REAL collector (PGlite on
 // disk, dev keys, the two digit models published with their reference profile): draw with the
@@ -132,15 +133,7 @@ test.describe('dev server', () => {
   let server: ViteDevServer;
   let url: string;
   test.beforeAll(async () => {
-    server = await createServer({
-      configFile,
-      logLevel: 'warn',
-      // Other engineers edit sources while tests run: no file watching, no HMR page reloads.
-      server: { port: 0, strictPort: false, hmr: false, watch: null },
-      cacheDir: join(root, 'node_modules', '.vite-demo-e2e'),
-    });
-    await server.listen();
-    url = server.resolvedUrls!.local[0]!;
+    ({ server, url } = await startDemoDevServer('.vite-demo-e2e'));
   });
   test.afterAll(async () => {
     await server?.close();
@@ -246,16 +239,10 @@ test('rollout from the dashboard: stable 1.0.0 on the page; ramping 1.1.0 and ro
   page,
   context,
 }) => {
-  const server = await createServer({
-    configFile,
-    logLevel: 'warn',
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
-    cacheDir: join(root, 'node_modules', '.vite-demo-e2e'),
-  });
+  const { server, url } = await startDemoDevServer('.vite-demo-e2e');
   try {
-    await server.listen();
     await page.setViewportSize({ width: 1100, height: 900 });
-    await open(page, server.resolvedUrls!.local[0]!, '1.0.0', 'rollout');
+    await open(page, url, '1.0.0', 'rollout');
     await expect(page.locator('#version-note')).toHaveText('the collector assigns 1.0.0 to this device');
     await drawAndRead(page, 7);
     // The dashboard lists the models that sent telemetry: wait for the page's first window.
@@ -301,7 +288,7 @@ test.describe('production build (PWA)', () => {
   test.beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'driftline-demo-build-'));
     // Vite builds for production only when NODE_ENV says so or is unset, and an in-process dev
-    // server of an earlier file in this worker (createServer) leaves it at 'development': that build
+    // server of an earlier file in this worker (startDemoDevServer) leaves it at 'development': that build
     // had import.meta.env.PROD false, so the page never registered its service worker.
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
