@@ -7,13 +7,11 @@ import {
 } from '@driftline/protocol';
 import { normal, rng } from '@driftline/protocol/testing';
 
-/** A tabular model's schema: three columns (one categorical), a 16-d embedding, a two-class output. */
+/** A tabular model's schema: two numeric columns, one categorical column, a 16-d embedding, a two-class output. */
 export const TAB_SCHEMA_JSON = {
   inputs: {
-    x: {
-      kind: 'columns',
-      columns: [{ name: 'age' }, { name: 'income' }, { name: 'plan', labels: ['free', 'pro'] }],
-    },
+    x: { kind: 'columns', columns: [{ name: 'age' }, { name: 'income' }] },
+    c: { kind: 'columns', columns: [{ name: 'plan', labels: ['free', 'pro'] }] },
     emb: { kind: 'embedding', projections: 8, rff: 4 },
   },
   outputs: { probs: { kind: 'classes', labels: ['no', 'yes'] } },
@@ -22,7 +20,8 @@ export const TAB_SCHEMA = parseModelSchema(TAB_SCHEMA_JSON);
 /** Tensors of the model, as a publish request lists them. */
 export const TAB_TENSORS = {
   inputs: [
-    { name: 'x', dtype: 'float32', shape: ['N', 3] },
+    { name: 'x', dtype: 'float32', shape: ['N', 2] },
+    { name: 'c', dtype: 'int32', shape: ['N', 1] },
     { name: 'emb', dtype: 'float32', shape: ['N', 16] },
   ],
   outputs: [{ name: 'probs', dtype: 'float32', shape: ['N', 2] }],
@@ -52,15 +51,16 @@ export function tabProfile(n: number, o: TabOptions = {}): { profile: Profile; a
   const u = rng(o.seed ?? 1);
   const z = normal(u);
   const [lo, hi] = o.confidence ?? [0.6, 1];
-  const x = new Float32Array(n * 3);
+  const x = new Float32Array(n * 2);
+  const plan = new Int32Array(n);
   const emb = new Float32Array(n * DIM);
   const probs = new Float32Array(n * 2);
   const truth: number[] = [];
   const correct: boolean[] = [];
   for (let i = 0; i < n; i++) {
-    x[i * 3] = 40 + 10 * z();
-    x[i * 3 + 1] = 50 + 10 * z() + 10 * (o.incomeShift ?? 0);
-    x[i * 3 + 2] = u() < 0.3 ? 1 : 0;
+    x[i * 2] = 40 + 10 * z();
+    x[i * 2 + 1] = 50 + 10 * z() + 10 * (o.incomeShift ?? 0);
+    plan[i] = u() < 0.3 ? 1 : 0;
     for (let k = 0; k < DIM; k++) emb[i * DIM + k] = z() + (o.embeddingShift ?? 0);
     const c = lo + (hi - lo) * u();
     const predicted = u() < 0.5 ? 0 : 1;
@@ -76,7 +76,8 @@ export function tabProfile(n: number, o: TabOptions = {}): { profile: Profile; a
     profile,
     TAB_SCHEMA,
     {
-      x: { data: x, dims: [n, 3] },
+      x: { data: x, dims: [n, 2] },
+      c: { data: plan, dims: [n, 1] },
       emb: { data: emb, dims: [n, DIM] },
       probs: { data: probs, dims: [n, 2] },
     },

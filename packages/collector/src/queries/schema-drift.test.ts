@@ -8,7 +8,7 @@ describe('drift with a schema', () => {
   it('names each column, leaves the calibration and Fourier sums out, and judges the embedding as a whole', () => {
     const d = driftWithSchema(reference, tabProfile(3_000, { seed: 2 }).profile, TAB_SCHEMA);
     const names = Object.keys(d.features);
-    expect(names).toEqual(expect.arrayContaining(['x.age', 'x.income', 'x.plan', 'emb.proj0', 'emb.norm']));
+    expect(names).toEqual(expect.arrayContaining(['x.age', 'x.income', 'c.plan', 'emb.proj0', 'emb.norm']));
     expect(names).toEqual(expect.arrayContaining(['probs.argmax', 'probs.top1', 'probs.conf.yes']));
     expect(names.filter((n) => n.startsWith('probs.hit.') || /^emb\.rff\d+$/.test(n))).toEqual([]);
     expect(Object.keys(d.embeddings)).toEqual(['emb']);
@@ -24,7 +24,7 @@ describe('drift with a schema', () => {
     );
     expect(d.features['x.income']!.status).toBe('alert');
     expect(d.features['x.age']!.status).toBe('ok');
-    expect(d.features['x.plan']!.status).toBe('ok');
+    expect(d.features['c.plan']!.status).toBe('ok');
     expect(d.embeddings.emb!.status).toBe('ok');
     expect(d.status).toBe('alert');
   });
