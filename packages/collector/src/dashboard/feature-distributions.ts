@@ -1,6 +1,7 @@
 import { CategoricalSketch, NumericSketch, type Profile } from '@driftline/protocol';
 import { unknownModel } from '../errors.ts';
 import { parseReference, resolveReference } from '../queries/drift.ts';
+import { finite } from '../queries/finite.ts';
 import { mergeAll } from '../queries/merge-rows.ts';
 import { rangeBuckets, readRollups } from '../queries/read-rollups.ts';
 import type { Sql } from '../storage/storage.ts';
@@ -29,7 +30,6 @@ export interface CategoricalDistribution {
 export type FeatureDistribution = NumericDistribution | CategoricalDistribution;
 
 const QS = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Shares of a sketch's finite values in the bins cut at `edges` (at sketch-bin resolution). */
 function shares(s: NumericSketch, edges: number[]): number[] {

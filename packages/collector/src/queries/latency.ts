@@ -1,5 +1,6 @@
 import { unknownModel } from '../errors.ts';
 import type { Sql } from '../storage/storage.ts';
+import { finite } from './finite.ts';
 import { mergeByGroup } from './merge-rows.ts';
 import { type RollupRow, rangeBuckets, readRollups } from './read-rollups.ts';
 
@@ -16,8 +17,6 @@ export interface LatencyGroup {
   p99: number | null;
   mean: number | null;
 }
-
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** p50/p90/p95/p99 of latency stage `stage` per backend, segment or version. */
 export async function modelLatency(

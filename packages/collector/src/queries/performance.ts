@@ -7,17 +7,17 @@ import {
   NumericSketch,
   type Profile,
 } from '@driftline/protocol';
-import { badRequest, noCalibration, noReference } from '../errors.ts';
+import { noCalibration, noReference } from '../errors.ts';
 import { findVersion, versionReference } from '../registry/versions.ts';
 import type { Level } from '../rollups/levels.ts';
 import type { Sql } from '../storage/storage.ts';
+import { bucketOf } from './buckets.ts';
 import { latestVersion } from './drift.ts';
+import { finite } from './finite.ts';
 import { rangeBuckets, readRollups } from './read-rollups.ts';
 
 /** The feature devices record per `rt.feedback`: 1 when the run's predicted class was right, else 0. */
 export const FEEDBACK_CORRECT = 'feedback.correct';
-
-const BUCKETS = { minute: 1, hour: 60, day: 1_440 } as const;
 
 /** Estimated and realized accuracy of one window. */
 export interface WindowAccuracy {
@@ -33,8 +33,6 @@ export interface WindowAccuracy {
   /** Feedback calls (`feedback.correct` values) behind `realized`. */
   feedback: number;
 }
-
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /**
  * The output accuracy is estimated for: `output` when given, else the first `classes` output of the
@@ -103,9 +101,7 @@ export async function modelPerformance(
     retentionHours?: number;
   },
 ) {
-  const bucketName = (q.bucket ?? 'hour') as keyof typeof BUCKETS;
-  const width = BUCKETS[bucketName];
-  if (!width) throw badRequest('bucket must be minute, hour or day.');
+  const { name: bucketName, width } = bucketOf(q.bucket, 'hour');
   const version = q.version ?? (await latestVersion(sql, model));
   const uploaded = await versionReference(sql, model, version);
   if (!uploaded) {

@@ -1,6 +1,7 @@
 import { decodeProfile } from '@driftline/protocol';
 import { badRequest, unknownModel } from '../errors.ts';
 import type { Sql } from '../storage/storage.ts';
+import { bucketOf } from './buckets.ts';
 import { rangeBuckets, readRollups, rollupQuery } from './read-rollups.ts';
 
 export const TIMESERIES_METRICS = [
@@ -12,7 +13,6 @@ export const TIMESERIES_METRICS = [
   'latency_p99',
 ] as const;
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
-const BUCKETS = { minute: 1, hour: 60, day: 1_440 } as const;
 
 /** A metric per time bucket, for plots: `points` are `[bucketStartMs, value]`. */
 export async function modelTimeseries(
@@ -30,9 +30,7 @@ export async function modelTimeseries(
   const metric = (q.metric ?? 'inferences') as TimeseriesMetric;
   if (!TIMESERIES_METRICS.includes(metric))
     throw badRequest(`metric must be one of ${TIMESERIES_METRICS.join(', ')}.`);
-  const bucketName = (q.bucket ?? 'minute') as keyof typeof BUCKETS;
-  const width = BUCKETS[bucketName];
-  if (!width) throw badRequest('bucket must be minute, hour or day.');
+  const { name: bucketName, width } = bucketOf(q.bucket, 'minute');
   const range = rangeBuckets(q.from, q.to, q.retentionHours);
   const points: [number, number | null][] = [];
   if (metric === 'inferences' || metric === 'errors' || metric === 'error_rate') {
