@@ -155,7 +155,7 @@ if (ready && !stopping) {
     const { publishDemoModels } = await import('../demo/seed/publish-demo-models.ts');
     const versions = await publishDemoModels(collectorUrl, 'dl_admin_dev_local_only');
     published = versions.length
-      ? `    registry   published digits ${versions.join(' and ')} (${versions[0]} is stable)\n`
+      ? `    registry   published digits ${versions.join(' and ')} (${versions[0]} is stable) and weather 1.0.0\n`
       : '';
   } catch (error) {
     console.error(
