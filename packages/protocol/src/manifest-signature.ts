@@ -49,12 +49,22 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The bytes a manifest signature covers: UTF-8 JSON of the parsed manifest (unknown keys dropped,
- * `v` filled in) without `signature`, object keys sorted by code unit, no whitespace, undefined
- * members left out. The collector and the runtime share this one definition.
+ * The bytes a manifest signature covers: UTF-8 JSON of the manifest *as sent* without `signature`,
+ * object keys sorted by code unit, no whitespace, undefined members left out. Every member counts,
+ * also ones this version of the protocol does not know: a runtime built before a collector added a
+ * field to the manifest verifies the bytes the collector signed (and then ignores the field), and a
+ * field cannot be added on the way without breaking the signature. The collector and the runtime
+ * share this one definition.
+ * @throws ProtocolError `INVALID_MANIFEST` when `manifest` is not a JSON object.
  */
-export function canonicalManifestBytes(manifest: Manifest): Uint8Array {
-  const { signature: _, ...rest } = parseManifest(manifest);
+export function canonicalManifestBytes(manifest: unknown): Uint8Array {
+  if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) {
+    throw new ProtocolError(
+      'INVALID_MANIFEST',
+      'A manifest is a JSON object; pass the parsed response body.',
+    );
+  }
+  const { signature: _, ...rest } = manifest as Record<string, unknown>;
   return utf8Encode(canonical(rest));
 }
 
@@ -104,35 +114,38 @@ export async function importVerifyKey(publicKey: string): Promise<WebCryptoKey> 
 }
 
 /**
- * Signs a manifest: answers the parsed manifest with `signature: 'ed25519:<base64>'` over
- * {@link canonicalManifestBytes}.
+ * Signs a manifest: answers the parsed manifest (validated, defaults filled in) with
+ * `signature: 'ed25519:<base64>'` over {@link canonicalManifestBytes} of exactly that object, so
+ * what the collector sends is what it signed.
  */
 export async function signManifest(manifest: Manifest, privateKey: WebCryptoKey | string): Promise<Manifest> {
   const key = typeof privateKey === 'string' ? await importSigningKey(privateKey) : privateKey;
   const { signature: _, ...unsigned } = parseManifest(manifest);
-  const sig = new Uint8Array(
-    await subtle().sign(ALG, key, bytes(canonicalManifestBytes(unsigned as Manifest))),
-  );
+  const sig = new Uint8Array(await subtle().sign(ALG, key, bytes(canonicalManifestBytes(unsigned))));
   return { ...unsigned, signature: PREFIX + toBase64(sig) } as Manifest;
 }
 
 /**
- * True when `manifest` carries an Ed25519 signature that `publicKey` (base64 raw key, or an
- * imported `CryptoKey`) verifies over its canonical bytes; false when it is unsigned, signed with
- * another algorithm or key, or was changed after signing. A runtime given a public key must refuse
- * a manifest for which this answers false.
+ * True when `received` — the manifest as it came off the wire (the JSON-parsed body, not the
+ * output of `parseManifest`, which drops members this version does not know) — carries an Ed25519
+ * signature that `publicKey` (base64 raw key, or an imported `CryptoKey`) verifies over its
+ * canonical bytes; false when it is unsigned, signed with another algorithm or key, or was changed
+ * after signing. A runtime given a public key must refuse a manifest for which this answers false.
  *
  * @example
- * const manifest = parseManifest(await res.json());
- * if (!(await verifyManifestSignature(manifest, PUBLIC_KEY))) throw new Error('unsigned manifest');
+ * const body: unknown = await res.json();
+ * if (!(await verifyManifestSignature(body, PUBLIC_KEY))) throw new Error('unsigned manifest');
+ * const manifest = parseManifest(body);
  */
 export async function verifyManifestSignature(
-  manifest: Manifest,
+  received: unknown,
   publicKey: WebCryptoKey | string,
 ): Promise<boolean> {
   const key = typeof publicKey === 'string' ? await importVerifyKey(publicKey) : publicKey;
-  const sig = manifest.signature;
-  if (!sig?.startsWith(PREFIX)) return false;
+  if (received === null || typeof received !== 'object' || Array.isArray(received)) return false;
+  const sig = (received as { signature?: unknown }).signature;
+  if (typeof sig !== 'string') return false;
+  if (!sig.startsWith(PREFIX)) return false;
   let raw: Uint8Array;
   try {
     raw = fromBase64(sig.slice(PREFIX.length));
@@ -141,7 +154,7 @@ export async function verifyManifestSignature(
   }
   if (raw.length !== 64) return false;
   try {
-    return await subtle().verify(ALG, key, bytes(raw), bytes(canonicalManifestBytes(manifest)));
+    return await subtle().verify(ALG, key, bytes(raw), bytes(canonicalManifestBytes(received)));
   } catch {
     return false;
   }

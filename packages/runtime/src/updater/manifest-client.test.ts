@@ -1,4 +1,11 @@
-import { generateSigningKeyPair, type Manifest, signManifest } from '@driftline/protocol';
+import {
+  canonicalManifestBytes,
+  generateSigningKeyPair,
+  importSigningKey,
+  type Manifest,
+  signManifest,
+  toBase64,
+} from '@driftline/protocol';
 import { describe, expect, it } from 'vitest';
 import { fetchManifest, manifestUrl } from './manifest-client.ts';
 
@@ -62,5 +69,22 @@ describe('fetchManifest', () => {
     await expect(fetchManifest(withKey, answer(200, altered))).rejects.toMatchObject({
       code: 'MODEL_INTEGRITY',
     });
+  });
+
+  it('accepts a manifest a newer collector signed over members this runtime does not know, and refuses it when they change', async () => {
+    const keys = await generateSigningKeyPair();
+    const key = (await importSigningKey(keys.privateKey)) as CryptoKey;
+    const newer = { ...manifest, canary: { wave: 2 } };
+    const sig = new Uint8Array(
+      await crypto.subtle.sign('Ed25519', key, canonicalManifestBytes(newer) as Uint8Array<ArrayBuffer>),
+    );
+    const sent = { ...newer, signature: `ed25519:${toBase64(sig)}` };
+    const withKey = { ...request, publicKey: keys.publicKey };
+    const got = await fetchManifest(withKey, answer(200, sent));
+    expect(got.version).toBe('1.1.0');
+    expect(got).not.toHaveProperty('canary');
+    await expect(fetchManifest(withKey, answer(200, { ...sent, canary: { wave: 3 } }))).rejects.toMatchObject(
+      { code: 'MODEL_INTEGRITY' },
+    );
   });
 });

@@ -56,22 +56,31 @@ export async function fetchManifest(
       `The collector answered HTTP ${response.status} for ${url} (${body.slice(0, 200)}): check the model name, the pin and the ingest key.`,
     );
   }
-  const manifest = parseManifest(await response.json());
-  await checkSignature(manifest, req.publicKey);
+  // The signature covers the body as sent, members this runtime does not know included: verify
+  // that, then parse (which drops them).
+  const body: unknown = await response.json();
+  const manifest = parseManifest(body);
+  await checkSignature(manifest, req.publicKey, body);
   req.freshness?.accept(manifest);
   return manifest;
 }
 
 /**
  * Refuses a manifest whose signature does not verify with one of `keys` (no-op without keys).
+ * `received` is the body as it came off the wire (default: `manifest` itself), which is what the
+ * signature covers.
  * @throws ModelIntegrityError
  */
-export async function checkSignature(manifest: Manifest, keys: ManifestKeys | undefined): Promise<void> {
+export async function checkSignature(
+  manifest: Manifest,
+  keys: ManifestKeys | undefined,
+  received: unknown = manifest,
+): Promise<void> {
   if (!keys || (typeof keys === 'object' && Object.keys(keys).length === 0)) return;
   const candidates = keysFor(manifest, keys);
   let valid = false;
   try {
-    for (const key of candidates) if (!valid) valid = await verifyManifestSignature(manifest, key);
+    for (const key of candidates) if (!valid) valid = await verifyManifestSignature(received, key);
   } catch (error) {
     throw new ModelIntegrityError(
       `The manifest of ${manifest.model} could not be verified (${String(error)}): signatures need WebCrypto, i.e. https or localhost.`,
