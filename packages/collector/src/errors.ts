@@ -105,12 +105,12 @@ export const missingArtifact = (sha256: string) =>
   );
 /** Uploaded bytes whose SHA-256 or size differ from what the request claims. */
 export const artifactMismatch = (message: string) => new CollectorError('artifact_mismatch', 400, message);
-/** A version that exists already with other files (versions are immutable). */
-export const versionExists = (model: string, version: string) =>
+/** A version that exists already with other files, schema or reference (versions are immutable). */
+export const versionExists = (model: string, version: string, what = 'other files') =>
   new CollectorError(
     'version_exists',
     409,
-    `${model}@${version} is already published with other files; versions are immutable, publish a new version.`,
+    `${model}@${version} is already published with ${what}; versions are immutable, publish a new version.`,
   );
 /** A model or version that is not in the registry. */
 export const unknownVersion = (model: string, version?: string) =>

@@ -206,6 +206,41 @@ export function describeRegistryApi(
       });
       const listed = (await call('GET', '/v1/models/digits-schema/versions', read)).json();
       expect(listed.versions[0].schema).toEqual(m.schema);
+      // A version's schema and reference are part of it: the same again (a retry, in any key
+      // order, with or without them) is a no-op; another one is refused and changes nothing.
+      const reordered = { outputs: schema.outputs, inputs: schema.inputs };
+      for (const extra of [{ schema: reordered }, {}, { schema: m.schema }]) {
+        const again = await publishOnnx('digits-schema', '1.0.0', v1.onnx, extra);
+        expect(again.statusCode, again.body).toBe(200);
+        expect(again.json()).toMatchObject({ created: false });
+      }
+      const reference = b64(encodeProfile(makeProfile(50)));
+      const refused: [object, RegExp][] = [
+        [{ schema: { outputs: schema.outputs } }, /already published with another schema/],
+        [{ schema, reference }, /already published with no reference profile/],
+      ];
+      for (const [extra, message] of refused) {
+        const res = await publishOnnx('digits-schema', '1.0.0', v1.onnx, extra);
+        expect(res.statusCode, res.body).toBe(409);
+        expect(res.json().error).toMatchObject({ code: 'version_exists', message });
+      }
+      const withRef = await publishOnnx('digits-schema', '1.0.1', v1.onnx, { schema, reference });
+      expect(withRef.statusCode, withRef.body).toBe(201);
+      const same = await publishOnnx('digits-schema', '1.0.1', v1.onnx, { reference });
+      expect(same.statusCode, same.body).toBe(200);
+      const otherRef = b64(encodeProfile(makeProfile(50, { seed: 2 })));
+      const res = await publishOnnx('digits-schema', '1.0.1', v1.onnx, { reference: otherRef });
+      expect(res.json().error).toMatchObject({
+        code: 'version_exists',
+        message: expect.stringMatching(/another reference profile/),
+      });
+      const bare = await publishOnnx('digits-schema', '1.0.2', v1.onnx);
+      expect(bare.statusCode, bare.body).toBe(201);
+      const late = await publishOnnx('digits-schema', '1.0.2', v1.onnx, { schema });
+      expect(late.json().error.message).toMatch(/already published with no schema/);
+      const versions = (await call('GET', '/v1/models/digits-schema/versions', read)).json().versions;
+      expect(versions.find((v: { version: string }) => v.version === '1.0.0').schema).toEqual(m.schema);
+      expect(versions.find((v: { version: string }) => v.version === '1.0.2').schema).toBeNull();
       // A TF.js version without a tensor list is checked by the runtime before its first run.
       const tfjs = await call('POST', '/v1/models/digits-schema/versions', admin, {
         version: '1.1.0',

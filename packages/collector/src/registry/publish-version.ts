@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   checkSchemaFits,
   decodeProfile,
@@ -19,7 +20,7 @@ import {
 } from '../errors.ts';
 import { recordHistory } from '../rollout/history.ts';
 import { createPolicy, getPolicy, policySnapshot } from '../rollout/policy.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Sql, Storage } from '../storage/storage.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { ModelVersion, VersionFile } from './model-version.ts';
 import { checkModelName, checkVersion, SHA256 } from './names.ts';
@@ -218,11 +219,8 @@ export async function publishVersion(
     );
     const version = await getVersion(tx, model, req.version);
     if (inserted.length === 0) {
-      const same =
-        version.format === req.format &&
-        JSON.stringify(version.files.map((f) => [f.path, f.sha256])) ===
-          JSON.stringify(files.map((f) => [f.path, f.sha256]));
-      if (!same) throw versionExists(model, req.version);
+      const difference = await republished(tx, version, files, req.format, schema, reference);
+      if (difference) throw versionExists(model, req.version, difference);
       return { version, created: false, stable: (await getPolicy(tx, model))?.stable === req.version };
     }
     await recordHistory(tx, {
@@ -245,4 +243,36 @@ export async function publishVersion(
     }
     return { version, created: true, stable: first };
   });
+}
+
+/**
+ * What a second publish of an existing version changes, or null when it is the same version again
+ * (a retry: a no-op). The same files are required; a schema or reference profile, when the request
+ * has one, must be the stored one — a version's schema and reference are part of it, so a device
+ * that runs it summarizes and is judged the same way for as long as the version exists.
+ */
+async function republished(
+  tx: Sql,
+  stored: ModelVersion,
+  files: VersionFile[],
+  format: ModelVersion['format'],
+  schema: ModelSchema | null,
+  reference: Uint8Array | null,
+): Promise<string | null> {
+  const key = (fs: VersionFile[]) => JSON.stringify(fs.map((f) => [f.path, f.sha256]));
+  if (stored.format !== format || key(stored.files) !== key(files)) return 'other files';
+  // Compared as stored (JSON): members left undefined are not there.
+  if (schema && !isDeepStrictEqual(stored.schema, JSON.parse(JSON.stringify(schema)))) {
+    return stored.schema ? 'another schema' : 'no schema';
+  }
+  if (reference) {
+    const rows = await tx.query<{ reference: Uint8Array | null }>(
+      'SELECT reference FROM model_versions WHERE model = $1 AND version = $2',
+      [stored.model, stored.version],
+    );
+    const had = rows[0]?.reference;
+    if (!had) return 'no reference profile';
+    if (!Buffer.from(had).equals(Buffer.from(reference))) return 'another reference profile';
+  }
+  return null;
 }
