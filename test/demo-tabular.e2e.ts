@@ -7,10 +7,11 @@ import { publishWeatherModel } from '../demo/seed/publish-demo-models.ts';
 import { startDemoDevServer } from './fixtures/demo-dev-server.ts';
 import { TestCollector } from './fixtures/runtime/collector.ts';
 
-// The demo's tabular model in real Chromium: the weather classifier runs through the runtime with
-// its schema, the drift lab shifts ONE column of the held-out days, the window is flushed to a
-// real collector (PGlite, dev keys, the model published with its schema and labelled reference),
-// and the collector's drift route names exactly that column (`x.<column>`) and no other.
+// The demo's tabular model in real Chromium: the weather classifier, loaded by name from a real
+// collector (PGlite, dev keys, the model published with its schema and labelled reference; the
+// manifest delivers the schema), runs the held-out days with ONE column shifted and sends each
+// day's truth as feedback; the window is flushed, and the collector's drift route names exactly
+// that column (`x.<column>`) and no other, and its performance route has the page's accuracy.
 const root = join(import.meta.dirname, '..');
 const { columns } = JSON.parse(
   await readFile(join(root, 'demo', 'public', 'data', 'weather-heldout.json'), 'utf8'),
@@ -38,6 +39,19 @@ interface Drift {
   features: Record<string, { status: string }>;
 }
 
+interface Performance {
+  output: string;
+  window: { predictions: number; feedback: number; estimated: number | null; realized: number | null };
+}
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(`${collector.url}${path}`, {
+    headers: { authorization: `Bearer ${DEV_KEYS.read}` },
+  });
+  expect(res.status, `${path}: ${res.ok ? '' : await res.text()}`).toBe(200);
+  return (await res.json()) as T;
+}
+
 async function drift(from: number): Promise<Drift | undefined> {
   const res = await fetch(`${collector.url}/v1/models/weather/drift?version=1.0.0&from=${from}`, {
     headers: { authorization: `Bearer ${DEV_KEYS.read}` },
@@ -57,7 +71,9 @@ test('shifting one column of the held-out days drifts exactly that column at the
   await page.locator('#weather-sigma').fill('1.5');
   await page.locator('#weather-run').click();
   await expect(page.locator('body')).toHaveAttribute('data-weather', 'done', { timeout: 120_000 });
-  await expect(page.getByTestId('weather-status')).toContainText(`x.${shifted} turns red`);
+  const status = await page.getByTestId('weather-status').textContent();
+  expect(status).toContain(`x.${shifted} turns red`);
+  const pageAccuracy = Number(/accuracy ([\d.]+)%/.exec(status ?? '')?.[1]);
 
   await expect
     .poll(async () => (await drift(from))?.window.inferences ?? 0, { timeout: 60_000 })
@@ -71,4 +87,14 @@ test('shifting one column of the held-out days drifts exactly that column at the
     .filter(([name, f]) => name.startsWith('x.') && f.status !== 'ok')
     .map(([name]) => name);
   expect(drifted).toEqual([`x.${shifted}`]);
+
+  // Every day's truth went back as feedback: the collector's realized accuracy is the page's own,
+  // over the 500 days, with the label-free (CBPE) estimate beside it.
+  const perf = await get<Performance>(`/v1/models/weather/performance?version=1.0.0&from=${from}`);
+  expect(perf.output).toBe('probs');
+  expect(perf.window.feedback).toBe(500);
+  expect(perf.window.predictions).toBe(500);
+  expect(100 * perf.window.realized!).toBeCloseTo(pageAccuracy, 1);
+  expect(perf.window.estimated).toBeGreaterThan(0);
+  expect(perf.window.estimated).toBeLessThanOrEqual(1);
 });

@@ -11,8 +11,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 /**
  * The tabular drift lab: runs the 500 held-out Seattle days through the weather model, with one
- * chosen column shifted by k σ, and flushes the window, so the dashboard's drift view shows that
- * column (`x.<column>`) red and the others green.
+ * chosen column shifted by k σ, sends each day's true weather as feedback, and flushes the window,
+ * so the dashboard's drift view shows that column (`x.<column>`) red and the others green, and its
+ * accuracy view the estimated (label-free) and the realized accuracy.
  */
 export function setupWeatherLab(target: TelemetryTarget): void {
   const column = $<HTMLSelectElement>('weather-column');
@@ -51,12 +52,17 @@ export function setupWeatherLab(target: TelemetryTarget): void {
       const w = heldout.columns.length;
       const values = shiftedRows(heldout, k, s);
       let right = 0;
+      const batch = `weather-${Date.now()}`;
       for (let r = 0; r < heldout.rows.length; r++) {
-        const res = await rt.run({ x: { data: values.slice(r * w, (r + 1) * w), dims: [1, w] } });
+        const id = `${batch}-${r}`;
+        const res = await rt.run({ x: { data: values.slice(r * w, (r + 1) * w), dims: [1, w] } }, { id });
         const probs = res.probs!.data as Float32Array;
         let best = 0;
         for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[best]!) best = c;
         if (best === heldout.truth[r]) right++;
+        // The true weather of that day, so the collector has realized accuracy next to its
+        // label-free estimate (the dashboard's accuracy view).
+        await rt.feedback(id, { label: heldout.labels[heldout.truth[r]!]! });
       }
       await rt.flush();
       const n = heldout.rows.length;

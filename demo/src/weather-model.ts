@@ -24,21 +24,29 @@ export async function loadWeatherHeldout(): Promise<WeatherHeldout> {
 }
 
 /**
- * Starts @driftline/runtime on the weather model's file with its schema (`schema.json`), so every
- * column of the input `x` is summarized as its own feature (`x.temp_max`, …) and the `probs`
- * output by class; telemetry goes to the collector as `weather@1.0.0`, where the published
- * reference profile (same schema) is what the drift view compares with.
+ * Starts @driftline/runtime on the weather model. With a collector: the model by name, as the
+ * registry publishes it (`weather`, published by `pnpm start` with its schema and labelled
+ * reference), so the manifest delivers the schema with the verified file. Without one (offline,
+ * `?collector=off`): the file under `models/weather/1.0.0/` with its `schema.json`. Either way every
+ * column of the input `x` is summarized as its own feature (`x.temp_max`, …) and the `probs` output
+ * by class, which the collector's drift view compares with the published reference.
  */
 export async function startWeatherRuntime(target: TelemetryTarget): Promise<Runtime> {
+  const common = {
+    window: { seconds: 5, maxInferences: 5000 },
+    retry: { baseMs: 1000, maxMs: 15_000 },
+  };
+  if (target.collector && target.appKey) {
+    return createRuntime({ model: 'weather', collector: target.collector, appKey: target.appKey, ...common });
+  }
   const res = await fetch(`${folder()}schema.json`);
   if (!res.ok) throw new Error(`schema.json answered HTTP ${res.status}: run \`pnpm models:tabular\``);
   const schema = (await res.json()) as SchemaOption;
   return createRuntime({
     model: { url: `${folder()}model.onnx`, format: 'onnx', name: 'weather', version: WEATHER_VERSION },
     schema,
-    ...(target.collector ? { collector: target.collector, appKey: target.appKey } : { telemetry: false }),
-    window: { seconds: 5, maxInferences: 5000 },
-    retry: { baseMs: 1000, maxMs: 15_000 },
+    telemetry: false,
+    ...common,
   });
 }
 
