@@ -5,11 +5,12 @@
 
 import type { DriftStatus } from '@driftline/protocol';
 import type { LatencyGroup } from '../../src/queries/latency.ts';
+import type { WindowAccuracy } from '../../src/queries/performance.ts';
 import type { VersionSummary } from '../../src/queries/summary.ts';
 import type { HistoryEntry } from '../../src/rollout/history.ts';
 import type { GuardCheck, Verdict } from '../../src/rollout/verdict.ts';
 
-export type { DriftStatus, GuardCheck, HistoryEntry, LatencyGroup, Verdict, VersionSummary };
+export type { DriftStatus, GuardCheck, HistoryEntry, LatencyGroup, Verdict, VersionSummary, WindowAccuracy };
 
 export interface ModelListEntry {
   name: string;
@@ -125,4 +126,24 @@ export interface LatencyOverTime {
   by: string;
   quantile: number;
   series: { key: string; points: [number, number | null][] }[];
+}
+
+/**
+ * `GET /v1/models/:name/performance`: estimated accuracy (CBPE, calibrated on the version's
+ * labelled reference) and realized accuracy (mean of `feedback.correct`) per bucket and over the
+ * range. Statistics without data are null: `realized` of a bucket without feedback, `estimated`
+ * of one without predictions.
+ */
+export interface Performance {
+  model: string;
+  version: string;
+  /** The `classes` output the estimate covers. */
+  output: string;
+  bucket: 'minute' | 'hour' | 'day';
+  /** The reference's own accuracy (its labels against its predictions). */
+  referenceAccuracy: number | null;
+  reference: { inferences: number; predictions: number };
+  window: { from: number; to: number } & WindowAccuracy;
+  /** Buckets with telemetry, oldest first; `t` is the bucket's start (ms). */
+  points: ({ t: number } & WindowAccuracy)[];
 }

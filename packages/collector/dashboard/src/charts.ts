@@ -17,6 +17,8 @@ export interface LineSeries {
   label: string;
   values: (number | null)[];
   color?: string;
+  /** Dash pattern in px (`[6, 4]`) for a reference line; solid without. */
+  dash?: number[];
 }
 
 /** A time-series line chart (x in ms since epoch) drawn by uPlot. */
@@ -26,6 +28,9 @@ export function lineChart(o: {
   width: number;
   height?: number;
   yLabel?: string;
+  /** A fixed y range (e.g. `[0, 1]` for a share) instead of one fitted to the values. */
+  yRange?: [number, number];
+  yFormat?: (v: number) => string;
   testId?: string;
 }): HTMLElement {
   const el = h('div', { class: 'chart', 'data-testid': o.testId, 'data-points': o.x.length });
@@ -38,14 +43,23 @@ export function lineChart(o: {
     height: o.height ?? 200,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true } },
-    axes: [{}, { label: o.yLabel, size: 56 }],
+    scales: { x: { time: true }, ...(o.yRange ? { y: { range: o.yRange } } : {}) },
+    axes: [
+      {},
+      {
+        label: o.yLabel,
+        size: 56,
+        values: o.yFormat ? (_u, splits) => splits.map((v) => o.yFormat!(v)) : undefined,
+      },
+    ],
     series: [
       {},
       ...o.series.map((s, i) => ({
         label: s.label,
         stroke: s.color ?? COLORS[i % COLORS.length],
         width: 2,
+        dash: s.dash,
+        value: o.yFormat ? (_u: uPlot, v: number | null) => (v === null ? '–' : o.yFormat!(v)) : undefined,
         spanGaps: false,
         points: { show: o.x.length < 3 },
       })),

@@ -6,6 +6,7 @@ import { h } from './dom.ts';
 import { time } from './format.ts';
 import { keyStore, modelStore } from './key-store.ts';
 import type { View, ViewContext } from './view-context.ts';
+import { accuracyView } from './views/accuracy-view.ts';
 import { driftView } from './views/drift-view.ts';
 import { eventsView } from './views/events-view.ts';
 import { latencyView } from './views/latency-view.ts';
@@ -16,6 +17,7 @@ const VIEWS: Record<string, { title: string; render: View }> = {
   overview: { title: 'Fleet', render: overviewView },
   latency: { title: 'Latency', render: latencyView },
   drift: { title: 'Drift', render: driftView },
+  accuracy: { title: 'Accuracy', render: accuracyView },
   rollout: { title: 'Rollout', render: rolloutView },
   events: { title: 'Events', render: eventsView },
 };
