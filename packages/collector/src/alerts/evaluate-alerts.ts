@@ -17,7 +17,8 @@ export interface AlertOptions {
   webhookUrl: string | null;
   /**
    * Alert when the estimated accuracy (CBPE) of a version's window is below its reference's accuracy
-   * by more than this (absolute: 0.05 = 5 points). Default {@link DEFAULT_ACCURACY_DROP}.
+   * by more than this (absolute: 0.05 = 5 points). Default {@link DEFAULT_ACCURACY_DROP}. A model's
+   * own `accuracyDrop` alert setting wins.
    */
   accuracyDrop?: number;
   /** Predictions a window needs before its estimated accuracy is judged. Default 200. */
@@ -67,8 +68,9 @@ export async function evaluateAlerts(
     version: string;
     latency_p95_ms: number | null;
     webhook_url: string | null;
+    accuracy_drop: number | null;
   }>(
-    `SELECT DISTINCT t.model, t.version, s.latency_p95_ms, s.webhook_url FROM (
+    `SELECT DISTINCT t.model, t.version, s.latency_p95_ms, s.webhook_url, s.accuracy_drop FROM (
        SELECT model, version FROM rollups WHERE resolution = 1 AND bucket BETWEEN $1 AND $2 AND role = 'primary'
        UNION SELECT model, version FROM rollup_parts WHERE bucket BETWEEN $1 AND $2 AND role = 'primary') t
      LEFT JOIN model_settings s ON s.model = t.model ORDER BY 1, 2`,
@@ -110,7 +112,10 @@ export async function evaluateAlerts(
       }
     }
     if (uploaded && current) {
-      const s = accuracySubject(decodeProfile(uploaded), current, schema, opts);
+      const s = accuracySubject(decodeProfile(uploaded), current, schema, {
+        drop: a.accuracy_drop ?? opts.accuracyDrop ?? DEFAULT_ACCURACY_DROP,
+        minPredictions: opts.accuracyMinPredictions ?? 200,
+      });
       if (s) subjects.push({ a, ...s });
     }
     if (a.latency_p95_ms !== null) {
@@ -155,14 +160,14 @@ export async function evaluateAlerts(
 
 /**
  * The estimated-accuracy subject of a window: `alert` when CBPE estimates it more than
- * `accuracyDrop` below the reference's realized accuracy, `insufficient` below
- * `accuracyMinPredictions`; null when the reference calibrates no classes output of the schema.
+ * `limits.drop` below the reference's realized accuracy, `insufficient` below
+ * `limits.minPredictions`; null when the reference calibrates no classes output of the schema.
  */
 function accuracySubject(
   reference: Profile,
   current: Profile,
   schema: ModelSchema | null,
-  opts: AlertOptions,
+  limits: { drop: number; minPredictions: number },
 ): { subject: string; status: string; detail: Record<string, unknown> } | null {
   let output: string;
   try {
@@ -173,9 +178,9 @@ function accuracySubject(
   }
   const e = estimateAccuracy(reference, current, output);
   const w = accuracyOf(reference, current, output);
-  const threshold = opts.accuracyDrop ?? DEFAULT_ACCURACY_DROP;
+  const threshold = limits.drop;
   const drop = e.referenceAccuracy - e.estimated;
-  const enough = Number.isFinite(drop) && e.currentCount >= (opts.accuracyMinPredictions ?? 200);
+  const enough = Number.isFinite(drop) && e.currentCount >= limits.minPredictions;
   return {
     subject: `accuracy:${output}`,
     status: !enough ? 'insufficient' : drop > threshold ? 'alert' : 'ok',

@@ -13,6 +13,7 @@ const settings = {
   properties: {
     latencyP95Ms: { type: ['number', 'null'], exclusiveMinimum: 0 },
     webhookUrl: { type: ['string', 'null'], format: 'uri', pattern: '^https?://' },
+    accuracyDrop: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: 1 },
   },
   additionalProperties: false,
 } as const;
@@ -37,7 +38,8 @@ export async function alertRoutes(app: FastifyInstance, ctx: CollectorContext): 
     {
       config: { roles: ['admin'] },
       schema: {
-        summary: "Set a model's p95 latency threshold and webhook",
+        summary:
+          "Set a model's p95 latency threshold, webhook and accuracy drop; replaces all three (an absent one is cleared)",
         tags: ['alerts'],
         params,
         body: settings,
@@ -48,6 +50,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: CollectorContext): 
       const s: AlertSettings = {
         latencyP95Ms: req.body.latencyP95Ms ?? null,
         webhookUrl: req.body.webhookUrl ?? null,
+        accuracyDrop: req.body.accuracyDrop ?? null,
       };
       await setAlertSettings(ctx.storage, req.params.name, s);
       return s;

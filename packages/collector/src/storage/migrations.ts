@@ -156,6 +156,8 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // A version's model schema: how devices summarize its tensors (registry/publish-version.ts).
   `ALTER TABLE model_versions ADD COLUMN schema jsonb;`,
+  // A model's own accuracy-alert threshold (alerts/alert-settings.ts); null: the evaluator's default.
+  `ALTER TABLE model_settings ADD COLUMN accuracy_drop double precision;`,
 ];
 
 const LOCK_ID = 7_265_001;

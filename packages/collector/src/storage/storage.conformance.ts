@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getAlertSettings, setAlertSettings } from '../alerts/alert-settings.ts';
 import { createKey, findKey, listKeys, revokeKey } from '../auth/keys.ts';
 import { migrate } from './migrations.ts';
 import type { Storage } from './storage.ts';
@@ -71,6 +72,31 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       expect(await revokeKey(storage, read.id)).toBe(false);
       expect(await findKey(storage, read.secret)).toBeNull();
       expect((await listKeys(storage)).find((k) => k.id === read.id)?.revokedAt).not.toBeNull();
+    });
+
+    it("stores a model's alert settings, accuracyDrop included, and replaces them as a whole", async () => {
+      expect(await getAlertSettings(storage, 'settings')).toEqual({
+        latencyP95Ms: null,
+        webhookUrl: null,
+        accuracyDrop: null,
+      });
+      await setAlertSettings(storage, 'settings', {
+        latencyP95Ms: 25.5,
+        webhookUrl: 'https://hooks.example/x',
+        accuracyDrop: 0.125,
+      });
+      expect(await getAlertSettings(storage, 'settings')).toEqual({
+        latencyP95Ms: 25.5,
+        webhookUrl: 'https://hooks.example/x',
+        accuracyDrop: 0.125,
+      });
+      await setAlertSettings(storage, 'settings', { latencyP95Ms: null, webhookUrl: null, accuracyDrop: 1 });
+      expect(await getAlertSettings(storage, 'settings')).toEqual({
+        latencyP95Ms: null,
+        webhookUrl: null,
+        accuracyDrop: 1,
+      });
+      expect((await getAlertSettings(storage, 'other')).accuracyDrop).toBeNull();
     });
   });
 }
