@@ -7,12 +7,19 @@ import {
   NumericSketch,
   toBase64,
 } from '@driftline/protocol';
+import {
+  readWeather,
+  WEATHER_VERSION,
+  weatherVersionBody,
+  weatherWindowProfile,
+} from './weather-telemetry.ts';
 
 /**
  * Fills a running collector with what the dashboard shows best: the two real digit models published
  * through the registry API (1.0.0 becomes stable), a clean baseline hour of 1.0.0 three hours ago,
  * and the last 20 minutes of drifted input (thicker strokes: brighter, wider mean pixel), on two
- * backends and three device segments; 1.1.0 telemetry too. Used by the dashboard's e2e test and by
+ * backends and three device segments; 1.1.0 telemetry too; and weather 1.0.0 with its schema and
+ * labelled reference, 20 minutes of its telemetry with feedback (for the Accuracy view). Used by the dashboard's e2e test and by
  * scripts/screenshots.ts. Deterministic except for the wall clock.
  */
 export interface SeedKeys {
@@ -97,8 +104,9 @@ export async function publishDigits(collectorUrl: string, adminKey: string, root
 }
 
 /**
- * Seeds `collectorUrl`; `root` is the repository root. Answers the inferences sent: per version,
- * and in the last 20 minutes (`recent`, what a 1-hour range shows).
+ * Seeds `collectorUrl`; `root` is the repository root. Answers the digits inferences sent: per
+ * version, and in the last 20 minutes (`recent`, what a 1-hour range shows; the Fleet view counts
+ * per model); and the weather runs and feedback calls sent (`weather`).
  */
 export async function seedDemoData(
   collectorUrl: string,
@@ -110,6 +118,7 @@ export async function seedDemoData(
   recent: number;
   recentErrors: number;
   devicesToday: number;
+  weather: { inferences: number; feedback: number };
 }> {
   await publishDigits(collectorUrl, keys.admin, root, '1.0.0');
   await publishDigits(collectorUrl, keys.admin, root, '1.1.0');
@@ -179,7 +188,65 @@ export async function seedDemoData(
   // when three hours ago was still today.
   const day = (t: number) => Math.floor(t / 86_400_000);
   const devicesToday = 9 + (day(hourAgo3) === day(now) ? 6 : 0);
-  return { byVersion: sent, recent, recentErrors, devicesToday };
+  const weather = await seedWeather(collectorUrl, keys, root, minute, post);
+  return { byVersion: sent, recent, recentErrors, devicesToday, weather };
+}
+
+/**
+ * weather 1.0.0 (published with its schema and labelled reference) on three devices of its own over
+ * the last 20 minutes: clean for the first ten, then warmer days and lower confidences; feedback on
+ * 40% of the runs, none at all in the minutes 17, 10 and 3 before now (gaps in realized accuracy).
+ */
+async function seedWeather(
+  collectorUrl: string,
+  keys: SeedKeys,
+  root: string,
+  minute: number,
+  post: (deviceId: string, windows: object[]) => Promise<void>,
+): Promise<{ inferences: number; feedback: number }> {
+  await call(
+    `${collectorUrl}/v1/models/weather/versions`,
+    keys.admin,
+    'POST',
+    await weatherVersionBody(root),
+  );
+  const { schema, days } = await readWeather(root);
+  const r = rng(13);
+  let inferences = 0;
+  let feedback = 0;
+  for (let d = 0; d < 3; d++) {
+    const seg = SEGMENTS[d]!;
+    const windows = [];
+    for (let m = 20; m >= 1; m--) {
+      const start = minute - m * 60_000 + d * 1000;
+      const n = 30 + ((d * 5 + m * 3) % 15);
+      const w = weatherWindowProfile(
+        {
+          schema,
+          days,
+          n,
+          drift: Math.min(1, Math.max(0, (11 - m) / 7)),
+          feedbackShare: m % 7 === 3 ? 0 : 0.4,
+          ms: seg.ms / 8,
+        },
+        r,
+      );
+      inferences += n;
+      feedback += w.feedback;
+      windows.push({
+        model: 'weather',
+        version: WEATHER_VERSION,
+        role: 'primary',
+        backend: seg.backend,
+        segment: seg.segment,
+        start,
+        end: start + 55_000,
+        profile: w.profile,
+      });
+    }
+    await post(`weather-device-${d}`, windows);
+  }
+  return { inferences, feedback };
 }
 
 /**
