@@ -1,11 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CategoricalSketch, NumericSketch } from '@driftline/protocol';
+import { CategoricalSketch, encodeProfile, NumericSketch, toBase64 } from '@driftline/protocol';
 import * as fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch, makeProfile } from '../../test/fixtures.ts';
+import { TAB_SCHEMA_JSON, TAB_TENSORS, tabProfile } from '../../test/schema-fixtures.ts';
 import { createKey } from '../auth/keys.ts';
 import { createApp } from '../server/create-app.ts';
 import { openStorage } from '../storage/open-storage.ts';
@@ -165,6 +166,48 @@ describe('dashboard read routes', () => {
       headers: { authorization: `Bearer ${read}` },
     });
     expect(missing.statusCode).toBe(400);
+  });
+
+  it("distributions leave out the schema's summary-only features, as drift does", async () => {
+    const onnx = await readFile(
+      new URL('../../../../demo/public/models/digits/1.0.0/model.onnx', import.meta.url),
+    );
+    const reference = tabProfile(2_000, { seed: 1, truth: true }).profile;
+    const published = await app.inject({
+      method: 'POST',
+      url: '/v1/models/tab/versions',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: {
+        version: '1.0.0',
+        format: 'onnx',
+        files: [{ path: 'model.onnx', data: onnx.toString('base64') }],
+        ...TAB_TENSORS,
+        schema: TAB_SCHEMA_JSON,
+        reference: toBase64(encodeProfile(reference)),
+      },
+    });
+    expect(published.statusCode, published.body).toBe(201);
+    const ingest = (await createKey(storage, 'ingest')).secret;
+    const window = tabProfile(1_000, { seed: 2 }).profile;
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/v1/telemetry',
+      headers: { authorization: `Bearer ${ingest}` },
+      payload: makeBatch({ model: 'tab', version: '1.0.0', start: Date.now() - 120_000, profile: window }),
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const summaryOnly = (f: string) => f.startsWith('probs.hit.') || /^emb\.rff\d+$/.test(f);
+    // The window holds them: leaving them out is the route's doing.
+    expect(Object.keys(window.features).filter(summaryOnly).length).toBeGreaterThan(0);
+
+    const get = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${read}` } });
+    const dist = await get('/v1/models/tab/drift/distributions?version=1.0.0');
+    expect(dist.statusCode, dist.body).toBe(200);
+    const features = Object.keys(dist.json().features);
+    expect(features).toEqual(expect.arrayContaining(['x.age', 'x.income', 'c.plan']));
+    expect(features.filter(summaryOnly)).toEqual([]);
+    const drift = (await get('/v1/models/tab/drift?version=1.0.0')).json();
+    expect(features.sort()).toEqual(Object.keys(drift.features).sort());
   });
 
   it('latency over time: one series per backend with the quantile per minute', async () => {

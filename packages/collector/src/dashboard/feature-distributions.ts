@@ -4,6 +4,8 @@ import { parseReference, resolveReference } from '../queries/drift.ts';
 import { finite } from '../queries/finite.ts';
 import { mergeAll } from '../queries/merge-rows.ts';
 import { rangeBuckets, readRollups } from '../queries/read-rollups.ts';
+import { skipSummaryOnly } from '../queries/schema-drift.ts';
+import { findVersion } from '../registry/versions.ts';
 import type { Sql } from '../storage/storage.ts';
 
 /**
@@ -93,10 +95,15 @@ export function categoricalDistribution(
   };
 }
 
-/** Per feature of two profiles, the picture of reference against current. */
-export function profileDistributions(ref: Profile, cur: Profile): Record<string, FeatureDistribution> {
+/** Per feature of two profiles (but those `skip` names), the picture of reference against current. */
+export function profileDistributions(
+  ref: Profile,
+  cur: Profile,
+  skip?: (name: string) => boolean,
+): Record<string, FeatureDistribution> {
   const out: Record<string, FeatureDistribution> = {};
   for (const name of [...new Set([...Object.keys(ref.features), ...Object.keys(cur.features)])].sort()) {
+    if (skip?.(name)) continue;
     const r = ref.features[name];
     const c = cur.features[name];
     if ((r ?? c) instanceof CategoricalSketch) {
@@ -117,7 +124,8 @@ export function profileDistributions(ref: Profile, cur: Profile): Record<string,
 /**
  * The distributions behind `GET /v1/models/:name/drift` for the same version, range and reference
  * (`registry`, `baseline` or `version:X`; absent: registry, else baseline), for the dashboard's
- * reference-vs-current picture.
+ * reference-vs-current picture. Like drift, it leaves out the summary-only features of the
+ * version's schema (calibration and Fourier sums), which are no distribution of their own.
  */
 export async function modelDistributions(
   sql: Sql,
@@ -131,5 +139,11 @@ export async function modelDistributions(
   if (rows.length === 0) throw unknownModel(model);
   const current = mergeAll(rows);
   const { reference, info } = await resolveReference(sql, model, q.version, spec, range, baselineInferences);
-  return { model, version: q.version, reference: info, features: profileDistributions(reference, current) };
+  const schema = (await findVersion(sql, model, q.version))?.schema ?? null;
+  return {
+    model,
+    version: q.version,
+    reference: info,
+    features: profileDistributions(reference, current, skipSummaryOnly(schema)),
+  };
 }

@@ -21,12 +21,22 @@ export interface SchemaDrift {
 }
 
 /**
+ * The features of a schema that have no verdict of their own (the `hit.<label>` calibration sums and
+ * `rff` Fourier sums); undefined without a schema (every feature counts). Drift and the distributions
+ * route both leave these out.
+ */
+export function skipSummaryOnly(schema: ModelSchema | null): ((name: string) => boolean) | undefined {
+  return schema ? summaryOnlyFeature(schema) : undefined;
+}
+
+/**
  * Compares two profiles the way the version's schema summarized them: every feature that has a
  * verdict of its own (not the `hit.<label>` calibration sums or `rff` Fourier sums), and each
  * embedding input as a whole. Without a schema, every feature, as before schemas existed.
  */
 export function driftWithSchema(ref: Profile, cur: Profile, schema: ModelSchema | null): SchemaDrift {
-  const features = compareProfiles(ref, cur, schema ? { skip: summaryOnlyFeature(schema) } : undefined);
+  const skip = skipSummaryOnly(schema);
+  const features = compareProfiles(ref, cur, skip ? { skip } : undefined);
   const embeddings: Record<string, EmbeddingDrift> = {};
   for (const [tensor, spec] of Object.entries(schema?.inputs ?? {})) {
     if (spec.kind === 'embedding') embeddings[tensor] = compareEmbedding(ref, cur, tensor);
