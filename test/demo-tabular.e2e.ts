@@ -71,6 +71,8 @@ test('shifting one column of the held-out days drifts exactly that column at the
   await page.locator('#weather-sigma').fill('1.5');
   await page.locator('#weather-run').click();
   await expect(page.locator('body')).toHaveAttribute('data-weather', 'done', { timeout: 120_000 });
+  // Loaded by name: the schema came with the manifest, not from the page's schema.json.
+  await expect(page.locator('body')).toHaveAttribute('data-weather-source', 'registry');
   const status = await page.getByTestId('weather-status').textContent();
   expect(status).toContain(`x.${shifted} turns red`);
   const pageAccuracy = Number(/accuracy ([\d.]+)%/.exec(status ?? '')?.[1]);
