@@ -1,7 +1,8 @@
 // Regenerates docs/images/dashboard-*.png: builds the dashboard, starts a real collector on a
 // temporary PGlite directory, seeds it (the two digit models published, a clean baseline, 20
-// minutes of drifted telemetry), ramps 1.1.0 to 25 %, and photographs each view in the system
-// Chromium at 1280×800 (and the drift view at phone width). Run: `npx tsx scripts/screenshots.ts`.
+// minutes of drifted telemetry; weather with its schema, labelled reference and feedback), ramps
+// 1.1.0 to 25 %, and photographs each view in the system Chromium at 1280×800 (the accuracy view
+// for weather) and the drift view at phone width. Run: `npx tsx scripts/screenshots.ts`.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,15 +41,16 @@ try {
   await c.evaluateRollouts();
   await mkdir(out, { recursive: true });
 
-  const shoot = async (width: number, height: number, views: [string, string][]) => {
+  const shoot = async (width: number, height: number, views: [string, string, string?][]) => {
     const page = await browser.newPage({ viewport: { width, height } });
     await page.goto(c.url);
     await page.getByTestId('key-input').fill(keys.admin);
     await page.getByTestId('key-submit').click();
     await page.getByTestId('auto-refresh').waitFor();
     await page.getByTestId('auto-refresh').uncheck();
-    for (const [view, file] of views) {
+    for (const [view, file, model = 'digits'] of views) {
       await page.goto(`${c.url}/#${view}`);
+      await page.getByTestId('model-select').selectOption(model);
       await page.locator(`[data-view=${view}]`).waitFor();
       if (view === 'drift') await page.getByTestId('drift-version').selectOption('1.0.0');
       await page.waitForTimeout(300);
@@ -63,6 +65,7 @@ try {
     ['drift', 'dashboard-drift.png'],
     ['rollout', 'dashboard-rollout.png'],
     ['events', 'dashboard-events.png'],
+    ['accuracy', 'dashboard-accuracy.png', 'weather'],
   ]);
   await shoot(390, 844, [['drift', 'dashboard-phone-drift.png']]);
 } finally {
