@@ -137,7 +137,8 @@ function embeddingOnly(n: number, projections: number): Profile {
 console.log(
   'inferences   30 columns + binary classes (37 features)   512-d embedding 16 proj + norm + 16 rff (33)   64 proj (81)',
 );
-for (const n of [100, 1000, 10_000]) {
+// 5,000 is the runtime's default window cap (`window.maxInferences`).
+for (const n of [100, 1000, 5000, 10_000]) {
   console.log(
     `${String(n).padEnd(12)} ${bytes(tabular(n)).padEnd(43)} ${bytes(embeddingOnly(n, 16)).padEnd(46)} ${bytes(embeddingOnly(n, 64))}`,
   );
