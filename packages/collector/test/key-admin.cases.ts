@@ -105,6 +105,10 @@ export function describeKeyAdmin(name: string, open: () => Promise<Storage>): vo
       expect(graceEnd).toBeLessThanOrEqual(3600_000);
       expect((await ingest(old)).statusCode).toBe(200);
       expect((await ingest(secret)).statusCode).toBe(200);
+      // A key has one successor: rotating it again during its grace period is refused.
+      const twice = await call('POST', `/v1/keys/${oldId}/rotate`, admin.secret);
+      expect([twice.statusCode, errorCode(twice)]).toEqual([409, 'key_conflict']);
+      expect(twice.json().error.message).toContain(`rotate ${key.id} instead`);
 
       // A grace period of 0 ends the old key at once.
       const before = await refusals();
@@ -117,6 +121,30 @@ export function describeKeyAdmin(name: string, open: () => Promise<Storage>): vo
       // An expired key cannot be rotated again.
       const again = await call('POST', `/v1/keys/${key.id}/rotate`, admin.secret);
       expect([again.statusCode, errorCode(again)]).toEqual([404, 'unknown_key']);
+    });
+
+    it('two rotations of one key at once: one succeeds, the other is key_conflict, and one successor exists', async () => {
+      await createKey(storage, 'read', { label: 'rotated twice at once' });
+      const keyId = (await call('GET', '/v1/keys', admin.secret))
+        .json()
+        .keys.find((k: { label: string | null }) => k.label === 'rotated twice at once').id;
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => call('POST', `/v1/keys/${keyId}/rotate`, admin.secret, { graceSeconds: 60 })),
+      );
+      expect(answers.map((r) => [r.statusCode, r.statusCode === 201 ? null : errorCode(r)]).sort()).toEqual([
+        [201, null],
+        [409, 'key_conflict'],
+        [409, 'key_conflict'],
+      ]);
+      const winner = answers.find((r) => r.statusCode === 201)!.json().key.id;
+      const keys = (await call('GET', '/v1/keys', admin.secret)).json().keys as {
+        id: string;
+        label: string | null;
+        rotatedTo: string | null;
+      }[];
+      const family = keys.filter((k) => k.label === 'rotated twice at once');
+      expect(family.map((k) => k.id).sort()).toEqual([keyId, winner].sort());
+      expect(family.find((k) => k.id === keyId)!.rotatedTo).toBe(winner);
     });
 
     it('stops an expiring key at its expiry with key_expired, distinct from an unknown key', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CollectorError } from '../errors.ts';
+import { CollectorError, keyConflict } from '../errors.ts';
 import type { Sql, Storage } from '../storage/storage.ts';
 
 /** What a key may do: `ingest` posts telemetry, `read` queries, `admin` does everything. */
@@ -193,6 +193,8 @@ export async function revokeKey(sql: Sql, id: string): Promise<boolean> {
  * working for `graceMs` (sooner if it expired sooner), so that devices and services can switch
  * over without downtime; then it is expired, all in one transaction. Answers null when no active
  * key has that id.
+ * @throws CollectorError `key_conflict` (409) when the key was already rotated (it is in its grace
+ * period): a key has one successor.
  */
 export async function rotateKey(
   storage: Storage,
@@ -207,10 +209,20 @@ export async function rotateKey(
       'The grace period must be 0 s to 10 years (e.g. 86400 for a day).',
     );
   }
-  // One transaction: the new key exists exactly when the old one is marked as replaced.
+  // One transaction: the new key exists exactly when the old one is marked as replaced. The old
+  // row is locked first, so that of two rotations at once (two admins, a retried request) the
+  // second sees the first's successor and is refused instead of minting another.
   return storage.transaction(async (sql) => {
-    const old = await getKey(sql, id);
+    const locked = await sql.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [
+      id,
+    ]);
+    const old = locked[0] ? keyInfo(locked[0]) : null;
     if (!old || !isActiveKey(old, now)) return null;
+    if (old.rotatedTo) {
+      throw keyConflict(
+        `Key ${id} was already rotated to ${old.rotatedTo} and stays valid until ${old.expiresAt ?? 'its grace period ends'}; rotate ${old.rotatedTo} instead, or revoke ${id} to end its grace period now.`,
+      );
+    }
     const created = await createKey(sql, old.role, {
       app: old.app ?? undefined,
       origins: old.origins,
