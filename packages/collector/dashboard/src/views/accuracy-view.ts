@@ -4,6 +4,7 @@ import { lineChart } from '../charts.ts';
 import { card, h, table } from '../dom.ts';
 import { num, pct, time } from '../format.ts';
 import { bucketFor, type ViewContext } from '../view-context.ts';
+import { versionChoice } from './version-choice.ts';
 
 /** The answers that mean "this version cannot be estimated": the fix is the same publish step. */
 const UNCALIBRATED = new Set(['no_calibration', 'no_reference']);
@@ -51,22 +52,7 @@ export async function accuracyView(ctx: ViewContext): Promise<HTMLElement> {
   const from = ctx.now - ctx.rangeMs;
   const bucket = bucketFor(ctx.rangeMs);
   const summary = await ctx.api.get<Summary>(`${base}/summary`, { from, to: ctx.now });
-  const versions = summary.versions.map((v) => v.version);
-  const latest = [...summary.versions].sort((a, b) => b.lastSeen - a.lastSeen)[0]?.version;
-  const key = `accuracy.version.${ctx.model}`;
-  let version = ctx.state.get(key);
-  if (!version || !versions.includes(version)) version = latest;
-  const versionSelect = h(
-    'select',
-    {
-      'data-testid': 'accuracy-version',
-      onchange: (e: Event) => {
-        ctx.state.set(key, (e.target as HTMLSelectElement).value);
-        ctx.refresh();
-      },
-    },
-    ...versions.map((v) => h('option', { value: v, selected: v === version }, v)),
-  );
+  const { version, select: versionSelect } = versionChoice(ctx, summary, 'accuracy');
   const controls = h('div', { class: 'controls' }, h('label', {}, 'version ', versionSelect));
   let perf: Performance;
   try {

@@ -4,6 +4,7 @@ import { barChart } from '../charts.ts';
 import { badge, card, h, table } from '../dom.ts';
 import { num, pct, time } from '../format.ts';
 import { halfWidth, type ViewContext } from '../view-context.ts';
+import { versionChoice } from './version-choice.ts';
 
 const short = (x: number) => num(x, 2);
 const SEVERITY = { alert: 3, warn: 2, ok: 1, insufficient: 0 } as const;
@@ -46,22 +47,8 @@ export async function driftView(ctx: ViewContext): Promise<HTMLElement> {
   const base = `/v1/models/${encodeURIComponent(ctx.model)}`;
   const from = ctx.now - ctx.rangeMs;
   const summary = await ctx.api.get<Summary>(`${base}/summary`, { from, to: ctx.now });
-  const versions = summary.versions.map((v) => v.version);
-  const latest = [...summary.versions].sort((a, b) => b.lastSeen - a.lastSeen)[0]?.version;
-  let version = ctx.state.get(`drift.version.${ctx.model}`);
-  if (!version || !versions.includes(version)) version = latest;
+  const { versions, version, select: versionSelect } = versionChoice(ctx, summary, 'drift');
   const reference = ctx.state.get(`drift.reference.${ctx.model}`) ?? 'auto';
-  const versionSelect = h(
-    'select',
-    {
-      'data-testid': 'drift-version',
-      onchange: (e: Event) => {
-        ctx.state.set(`drift.version.${ctx.model}`, (e.target as HTMLSelectElement).value);
-        ctx.refresh();
-      },
-    },
-    ...versions.map((v) => h('option', { value: v, selected: v === version }, v)),
-  );
   const refSelect = h(
     'select',
     {
