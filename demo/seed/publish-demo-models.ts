@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { weatherVersionBody } from '@driftline/collector/seed';
 import { buildProfile, encodeProfile, type SampleValue, toBase64 } from '@driftline/protocol';
 import { digitFeatures } from '../src/digit-features.ts';
 import { parseHeldout } from '../src/heldout.ts';
@@ -49,30 +50,17 @@ async function hasVersions(collectorUrl: string, adminKey: string, model: string
   return false;
 }
 
-/** Version of the demo's tabular model (`pnpm models:tabular`). */
-export const WEATHER_VERSION = '1.0.0';
-
 /**
  * Publishes the demo's tabular model, `weather` 1.0.0, when the registry has none: the ONNX file,
  * its schema (the registry checks it against the graph and the manifest delivers it) and its
- * labelled reference profile, all as `pnpm models:tabular` wrote them. Answers whether it published.
+ * labelled reference profile, all as `pnpm models:tabular` wrote them (the body is the dashboard
+ * seed's, `weatherVersionBody`). Answers whether it published.
  */
 export async function publishWeatherModel(collectorUrl: string, adminKey: string): Promise<boolean> {
   if (await hasVersions(collectorUrl, adminKey, 'weather')) return false;
-  const dir = join(demo, 'public', 'models', 'weather', WEATHER_VERSION);
-  const bytes = await readFile(join(dir, 'model.onnx'));
-  const schema = JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8')) as unknown;
-  const reference = (await readFile(join(dir, 'reference.profile'), 'utf8')).trim();
   await call(`${collectorUrl}/v1/models/weather/versions`, adminKey, {
     method: 'POST',
-    body: JSON.stringify({
-      version: WEATHER_VERSION,
-      format: 'onnx',
-      files: [{ path: 'model.onnx', data: bytes.toString('base64') }],
-      schema,
-      reference,
-      notes: 'MLP 4-16-5 on Seattle weather (vega-datasets), 85% on the held-out days',
-    }),
+    body: JSON.stringify(await weatherVersionBody(join(demo, '..'))),
   });
   return true;
 }

@@ -14,6 +14,8 @@ import {
   weatherWindowProfile,
 } from './weather-telemetry.ts';
 
+export { WEATHER_VERSION, weatherVersionBody } from './weather-telemetry.ts';
+
 /**
  * Fills a running collector with what the dashboard shows best: the two real digit models published
  * through the registry API (1.0.0 becomes stable), a clean baseline hour of 1.0.0 three hours ago,

@@ -24,7 +24,11 @@ export interface WeatherDays {
 
 const modelDir = (root: string) => join(root, 'demo', 'public', 'models', 'weather', WEATHER_VERSION);
 
-/** The registry body publishing weather 1.0.0 with its schema and labelled reference profile. */
+/**
+ * The registry body publishing weather 1.0.0 with its schema and labelled reference profile, all as
+ * `pnpm models:tabular` wrote them under `root`/demo/public/models/weather/1.0.0/ (this seed and
+ * `pnpm start`'s demo/seed/publish-demo-models.ts both publish it).
+ */
 export async function weatherVersionBody(root: string) {
   const dir = modelDir(root);
   const bytes = await readFile(join(dir, 'model.onnx'));
@@ -34,7 +38,7 @@ export async function weatherVersionBody(root: string) {
     files: [{ path: 'model.onnx', data: bytes.toString('base64') }],
     schema: JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8')) as unknown,
     reference: (await readFile(join(dir, 'reference.profile'), 'utf8')).trim(),
-    notes: 'MLP 4-16-5 on Seattle weather (vega-datasets)',
+    notes: 'MLP 4-16-5 on Seattle weather (vega-datasets), 85% on the held-out days',
   };
 }
 
